@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make test: lint, migrations check, type check of the Kea layer, then the whole suite against real NetBox,
+# PostgreSQL, Redis and Kea. Every step runs; the exit code is non-zero if any failed.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/kea -k client).
+source "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/sysdeps.sh"
+"$ROOT/scripts/netbox.sh"
+started=$("$ROOT/scripts/services.sh" start | tail -n1)
+[ "$started" = started ] && trap '"$ROOT/scripts/services.sh" stop' EXIT
+
+nb_env
+cd "$ROOT"
+failed=()
+step() {
+  local name=$1; shift
+  log "$name"
+  "$@" || failed+=("$name")
+}
+step 'ruff check' ruff check .
+step 'ruff format --check' ruff format --check .
+step 'mypy netbox_kea_ha/kea' mypy
+step 'makemigrations --check' env KEA_HA_ENV=test \
+  "$VENV/bin/python" "$NETBOX_DIR/netbox/manage.py" makemigrations --check --dry-run netbox_kea_ha
+step pytest "$VENV/bin/pytest" -q "$@"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED steps: %s\n' "${failed[*]}" >&2
+  exit 1
+fi
+log 'all checks passed'

@@ -1,33 +1,19 @@
-"""netbox-kea-ha: NetBox as the source of truth for ISC Kea DHCP High Availability."""
+"""
+netbox-kea-ha: NetBox as the source of truth for ISC Kea DHCP High Availability.
+
+The PluginConfig is loaded lazily (PEP 562), so that `netbox_kea_ha.kea`, the pure Kea layer, can be imported
+and used without Django or NetBox.
+"""
 
 from importlib.metadata import version
-
-from django.conf import settings
-from netbox.plugins import PluginConfig
-
-from .plugin_settings import DEFAULT_SETTINGS, validate_settings
 
 __version__ = version('netbox-kea-ha')
 
 
-class KeaHAConfig(PluginConfig):
-    """The plugin's registration with NetBox."""
+def __getattr__(name):
+    """Give NetBox (`config`) and Django (`KeaHAConfig`) the PluginConfig on first use."""
+    if name in ('config', 'KeaHAConfig'):
+        from .plugin import KeaHAConfig
 
-    name = 'netbox_kea_ha'
-    verbose_name = 'Kea HA'
-    description = 'ISC Kea DHCP High Availability: servers, relationships, rendering, safe push, state and drift'
-    version = __version__
-    author = 'netbox-kea-ha developers'
-    base_url = 'kea-ha'
-    # Keep COMPATIBILITY in docs/ in step with these.
-    min_version = '4.6.0'
-    max_version = '4.6.99'
-    default_settings = DEFAULT_SETTINGS
-
-    def ready(self):
-        """Validate the settings, then load the modules that register jobs and signal handlers."""
-        super().ready()
-        validate_settings(settings.PLUGINS_CONFIG.get(self.name, {}))
-
-
-config = KeaHAConfig
+        return KeaHAConfig
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+
 from netbox.registry import registry
 
 from netbox_kea_ha.plugin_settings import DEFAULT_SETTINGS, validate_settings

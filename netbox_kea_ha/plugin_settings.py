@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 __all__ = (
     'DEFAULT_SETTINGS',
+    'get_setting',
     'validate_settings',
 )
 
@@ -100,3 +101,12 @@ def validate_settings(settings: dict[str, Any]) -> None:
         value = settings.get(key, DEFAULT_SETTINGS[key])
         if not check(value):
             raise ImproperlyConfigured(f'netbox_kea_ha: setting {key!r} must be {expected}, got {value!r}')
+
+
+def get_setting(key: str) -> Any:
+    """The value of one setting: `PLUGINS_CONFIG['netbox_kea_ha'][key]`, or its default."""
+    if key not in DEFAULT_SETTINGS:
+        raise KeyError(f'netbox_kea_ha has no setting {key!r}')
+    from django.conf import settings
+
+    return settings.PLUGINS_CONFIG.get('netbox_kea_ha', {}).get(key, DEFAULT_SETTINGS[key])

@@ -1,0 +1,255 @@
+"""HAPeer: one entry of a relationship's `peers` list, bound to the KeaServer it stands for."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from netbox.models import PrimaryModel
+
+from ..choices import HARoleChoices, HAStateChoices
+from ..crypto import SecretError, validate_reference
+from .secrets import SecretsMixin
+from .servers import url_host
+
+__all__ = (
+    'MODELLED_PEER_KEYS',
+    'ROLE_ORDER',
+    'HAPeer',
+)
+
+#: Peer keys that have their own model field; other keys (TLS, password file, unknown) go to `extra_parameters`.
+MODELLED_PEER_KEYS = frozenset({'name', 'url', 'role', 'auto-failover', 'basic-auth-user', 'basic-auth-password'})
+
+#: Order of the roles in a rendered `peers` list.
+ROLE_ORDER = {role: i for i, role in enumerate(HARoleChoices.values())}
+
+
+class HAPeer(SecretsMixin, PrimaryModel):
+    """
+    A peer of an HA relationship: the KeaServer it is, its peer name (blank: the server's tag), role, URL (blank:
+    derived from the server's address and control port), auto-failover (blank: Kea's default, true), the basic-auth
+    credentials its partners use to reach it, and the HA status that status jobs record.
+    """
+
+    relationship = models.ForeignKey(
+        to='netbox_kea_ha.HARelationship',
+        on_delete=models.CASCADE,
+        related_name='peers',
+        verbose_name=_('relationship'),
+    )
+    server = models.ForeignKey(
+        to='netbox_kea_ha.KeaServer',
+        on_delete=models.PROTECT,
+        related_name='ha_peers',
+        verbose_name=_('server'),
+    )
+    name = models.CharField(
+        verbose_name=_('peer name'),
+        max_length=100,
+        blank=True,
+        help_text=_("Kea's peer name; blank: the server's tag (or name)"),
+    )
+    role = models.CharField(
+        verbose_name=_('role'),
+        max_length=20,
+        choices=HARoleChoices,
+    )
+    url = models.CharField(
+        verbose_name=_('URL'),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The URL partners reach this peer on (an IP literal); blank: the server's address and control port. "
+            "With Kea's dedicated HA listener, give the listener's URL."
+        ),
+    )
+    auto_failover = models.BooleanField(
+        verbose_name=_('auto-failover'),
+        blank=True,
+        null=True,
+        help_text=_("Blank: Kea's default (true)"),
+    )
+    basic_auth_user = models.CharField(
+        verbose_name=_('basic-auth user'),
+        max_length=100,
+        blank=True,
+        help_text=_('User the partners send when they reach this peer'),
+    )
+    _basic_auth_password = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
+    )
+    basic_auth_password_ref = models.CharField(
+        verbose_name=_('basic-auth password reference'),
+        max_length=255,
+        blank=True,
+        help_text=_('Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host'),
+    )
+    extra_parameters = models.JSONField(
+        verbose_name=_('extra parameters'),
+        default=dict,
+        blank=True,
+        help_text=_('Other keys of the peer entry, e.g. trust-anchor, cert-file, key-file'),
+    )
+    # Read-only: filled in by status jobs.
+    ha_state = models.CharField(
+        verbose_name=_('HA state'),
+        max_length=30,
+        choices=HAStateChoices,
+        blank=True,
+        editable=False,
+    )
+    partner_state = models.CharField(
+        verbose_name=_('partner state'),
+        max_length=30,
+        choices=HAStateChoices,
+        blank=True,
+        editable=False,
+    )
+    scopes = models.JSONField(
+        verbose_name=_('scopes'),
+        default=list,
+        blank=True,
+        editable=False,
+    )
+    unacked_clients = models.PositiveIntegerField(
+        verbose_name=_('unacked clients'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    last_contact = models.DateTimeField(
+        verbose_name=_('last contact'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    reachable = models.BooleanField(
+        verbose_name=_('reachable'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    status_updated = models.DateTimeField(
+        verbose_name=_('status updated'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+
+    secret_fields = {'basic_auth_password': ('_basic_auth_password', 'basic_auth_password_ref')}
+
+    clone_fields = ('relationship', 'role', 'auto_failover', 'basic_auth_user')
+
+    class Meta:
+        ordering = ('relationship', 'pk')
+        verbose_name = _('HA peer')
+        verbose_name_plural = _('HA peers')
+        constraints = (
+            models.UniqueConstraint(
+                fields=('relationship', 'server'),
+                name='%(app_label)s_%(class)s_unique_relationship_server',
+                violation_error_message=_('This server is already a peer of this relationship.'),
+            ),
+            models.UniqueConstraint(
+                fields=('relationship', 'name'),
+                condition=~Q(name=''),
+                name='%(app_label)s_%(class)s_unique_relationship_name',
+                violation_error_message=_('This relationship already has a peer with this name.'),
+            ),
+        )
+
+    def __str__(self):
+        if self.relationship_id is None or self.server_id is None:
+            return self.name or super().__str__()
+        return f'{self.relationship}: {self.effective_name}'
+
+    def get_role_color(self):
+        """Badge colour of the role."""
+        return HARoleChoices.colors.get(self.role)
+
+    def get_ha_state_color(self):
+        """Badge colour of the HA state."""
+        return HAStateChoices.colors.get(self.ha_state)
+
+    def get_partner_state_color(self):
+        """Badge colour of the partner's state."""
+        return HAStateChoices.colors.get(self.partner_state)
+
+    @property
+    def effective_name(self):
+        """The peer name Kea sees: `name`, else the server's tag."""
+        if self.name:
+            return self.name
+        return self.server.effective_server_tag if self.server_id else ''
+
+    @property
+    def derived_url(self):
+        """The URL made from the server's address, control scheme and port (used when `url` is blank)."""
+        if not self.server_id or not self.server.ip:
+            return None
+        server = self.server
+        return f'{server.control_scheme}://{url_host(server.ip)}:{server.effective_control_port}/'
+
+    @property
+    def effective_url(self):
+        """The URL partners reach this peer on: `url`, else `derived_url`."""
+        return self.url or self.derived_url
+
+    @property
+    def role_rank(self):
+        """Position of the role in a rendered peers list (primary first, backups last)."""
+        return ROLE_ORDER.get(self.role, len(ROLE_ORDER))
+
+    @property
+    def has_basic_auth_password(self):
+        """True when a basic-auth password is set, stored or referenced."""
+        return self.has_secret('basic_auth_password')
+
+    def set_basic_auth_password(self, value):
+        """Store a new basic-auth password (encrypted); empty clears it."""
+        self.set_secret('basic_auth_password', value)
+
+    set_basic_auth_password.alters_data = True
+
+    def get_basic_auth_password(self):
+        """The basic-auth password in clear, or None. Raises SecretError when it cannot be read."""
+        return self.get_secret('basic_auth_password')
+
+    get_basic_auth_password.alters_data = True
+
+    def clean(self):
+        """Check the peer's own fields, the family and unique effective name, then run the relationship rules."""
+        super().clean()
+        errors = {}
+        if self.basic_auth_password_ref:
+            try:
+                self.basic_auth_password_ref = validate_reference(self.basic_auth_password_ref)
+            except SecretError as exc:
+                errors['basic_auth_password_ref'] = str(exc)
+        if message := _extra_parameters_error(self.extra_parameters):
+            errors['extra_parameters'] = message
+        if errors:
+            raise ValidationError(errors)
+        if self.relationship_id is None or self.server_id is None:
+            return
+        from ..services.intent import check_peer
+
+        check_peer(self)
+
+    clean.alters_data = True
+
+
+def _extra_parameters_error(value):
+    if value in (None, ''):
+        return None
+    if not isinstance(value, dict):
+        return _('Must be a JSON object of Kea peer keys, not {kind}.').format(kind=type(value).__name__)
+    for key in value:
+        if key == 'basic-auth-password':
+            return _('Set the basic-auth password in its own (write-only) field, not here.')
+        if key in MODELLED_PEER_KEYS:
+            return _('{key!r} has its own field; set it there.').format(key=key)
+    return None

@@ -1,0 +1,159 @@
+"""HARelationship: one entry of Kea's `high-availability` list, shared by all its peers."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from netbox.models import PrimaryModel
+
+from ..choices import HAModeChoices, StatePauseChoices
+from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
+
+__all__ = (
+    'RELATIONSHIP_KEYS',
+    'HARelationship',
+    'parameter_field',
+)
+
+#: Kea keys of a relationship entry that have their own model field (besides the HA_PARAMETERS).
+RELATIONSHIP_KEYS = frozenset({'this-server-name', 'mode', 'peers', 'state-machine'})
+
+_INT32_MAX = 2**31 - 1
+
+
+def parameter_field(parameter: HAParameter) -> models.Field:
+    """The model field of an HA parameter: nullable (null means Kea's default), bounded by its maximum."""
+    validators = [MaxValueValidator(parameter.maximum)] if parameter.maximum is not None else []
+    if parameter.type is bool:
+        return models.BooleanField(verbose_name=parameter.key, null=True, blank=True)
+    if parameter.type is int:
+        small = parameter.maximum is not None and parameter.maximum <= _INT32_MAX
+        field_class = models.PositiveIntegerField if small else models.PositiveBigIntegerField
+        return field_class(verbose_name=parameter.key, null=True, blank=True, validators=validators)
+    if parameter.type is str:
+        return models.CharField(verbose_name=parameter.key, max_length=255, null=True, blank=True)
+    raise TypeError(f'HA parameter {parameter.key} has an unsupported type {parameter.type!r}')
+
+
+class HARelationship(PrimaryModel):
+    """
+    A Kea HA relationship: its mode, and one nullable field per HA parameter (named by `HAParameter.attr`; null
+    means Kea's default for the server's version and the mode). `state_machine` holds `{state, pause}` entries,
+    `extra_parameters` HA keys Kea accepted that are not modelled, and `findings` the validation findings last
+    recorded by a sync or import. The peers are HAPeer objects.
+    """
+
+    name = models.CharField(
+        verbose_name=_('name'),
+        max_length=100,
+        unique=True,
+        db_collation='natural_sort',
+    )
+    mode = models.CharField(
+        verbose_name=_('mode'),
+        max_length=20,
+        choices=HAModeChoices,
+        default=HAModeChoices.HOT_STANDBY,
+    )
+    state_machine = models.JSONField(
+        verbose_name=_('state machine'),
+        default=list,
+        blank=True,
+        help_text=_('List of {"state": ..., "pause": "never|once|always"} entries'),
+    )
+    extra_parameters = models.JSONField(
+        verbose_name=_('extra parameters'),
+        default=dict,
+        blank=True,
+        help_text=_('Other keys of the relationship entry, kept as Kea accepted them'),
+    )
+    findings = models.JSONField(
+        verbose_name=_('findings'),
+        default=list,
+        blank=True,
+        editable=False,
+    )
+
+    clone_fields = ('mode', 'state_machine', 'extra_parameters', *(p.attr for p in HA_PARAMETERS))
+
+    class Meta:
+        ordering = ('name',)
+        verbose_name = _('HA relationship')
+        verbose_name_plural = _('HA relationships')
+
+    def __str__(self):
+        return self.name
+
+    def get_mode_color(self):
+        """Badge colour of the mode."""
+        return HAModeChoices.colors.get(self.mode)
+
+    @property
+    def parameters(self):
+        """The HA parameters that are set, by Kea key (`multi-threading.*` flattened)."""
+        return {p.key: getattr(self, p.attr) for p in HA_PARAMETERS if getattr(self, p.attr) is not None}
+
+    def clean(self):
+        """Check the shape of `state_machine` and `extra_parameters`, then run Kea's relationship rules."""
+        super().clean()
+        errors = {}
+        if message := _state_machine_error(self.state_machine):
+            errors['state_machine'] = message
+        if message := _extra_parameters_error(self.extra_parameters):
+            errors['extra_parameters'] = message
+        if errors:
+            raise ValidationError(errors)
+        from ..services.intent import check_relationship
+
+        check_relationship(self)
+
+    clean.alters_data = True
+
+
+for _parameter in HA_PARAMETERS:
+    HARelationship.add_to_class(_parameter.attr, parameter_field(_parameter))
+
+
+_STATES = frozenset(state.value for state in HAState)
+
+
+def _state_machine_error(value):
+    if value in (None, ''):
+        return None
+    if not isinstance(value, list):
+        return _('Must be a list of {{"state": ..., "pause": ...}} entries, not {kind}.').format(
+            kind=type(value).__name__
+        )
+    seen = set()
+    for i, entry in enumerate(value, 1):
+        if not isinstance(entry, dict) or set(entry) - {'state', 'pause'} or 'state' not in entry:
+            return _('Entry {i} must be {{"state": ..., "pause": ...}} and nothing else.').format(i=i)
+        if entry['state'] not in _STATES:
+            return _('Entry {i}: unknown HA state {state!r} (known: {known}).').format(
+                i=i, state=entry['state'], known=', '.join(sorted(_STATES))
+            )
+        if entry['state'] in seen:
+            return _('Entry {i}: state {state!r} is listed twice.').format(i=i, state=entry['state'])
+        seen.add(entry['state'])
+        if entry.get('pause', StatePauseChoices.NEVER) not in StatePauseChoices.values():
+            return _('Entry {i}: pause must be never, once or always, not {pause!r}.').format(i=i, pause=entry['pause'])
+    return None
+
+
+def _extra_parameters_error(value):
+    if value in (None, ''):
+        return None
+    if not isinstance(value, dict):
+        return _('Must be a JSON object of Kea keys, not {kind}.').format(kind=type(value).__name__)
+    modelled = {p.key for p in HA_PARAMETERS} | RELATIONSHIP_KEYS
+    for key, item in value.items():
+        if key in modelled:
+            return _('{key!r} has its own field; set it there.').format(key=key)
+        if key == 'multi-threading':
+            if not isinstance(item, dict):
+                return _("'multi-threading' must be a JSON object.")
+            for sub in item:
+                if f'multi-threading.{sub}' in modelled:
+                    return _("'multi-threading.{sub}' has its own field; set it there.").format(sub=sub)
+    return None

@@ -1,0 +1,374 @@
+"""KeaServer: one Kea DHCP server (kea-dhcp4 or kea-dhcp6) and how NetBox and its HA peers reach it."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from netbox.models import PrimaryModel
+from netbox.models.features import JobsMixin
+
+from ..choices import (
+    ConfigDriftChoices,
+    ControlKindChoices,
+    ControlSchemeChoices,
+    DHCPFamilyChoices,
+    HAStateChoices,
+    ReplicateConfigChoices,
+)
+from ..crypto import SecretError, validate_reference
+from ..kea.ha import KeaVersion
+from ..plugin_settings import get_setting
+from .secrets import SecretsMixin
+
+__all__ = (
+    'KeaServer',
+    'url_host',
+)
+
+
+def url_host(host):
+    """A host as it goes into a URL: IPv6 literals in brackets."""
+    host = str(host)
+    return f'[{host}]' if ':' in host and not host.startswith('[') else host
+
+
+class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
+    """
+    A Kea DHCP server: the DHCP family it serves, the address its peers and NetBox reach it on, its control endpoint
+    (a Control Agent, or the server's own HTTP control socket as in Kea >= 2.7), credentials and TLS for that
+    endpoint, and the state that sync and status jobs record. Blank settings fall back to the plugin's settings.
+    """
+
+    name = models.CharField(
+        verbose_name=_('name'),
+        max_length=100,
+        unique=True,
+        db_collation='natural_sort',
+    )
+    device = models.ForeignKey(
+        to='dcim.Device',
+        on_delete=models.SET_NULL,
+        related_name='kea_ha_servers',
+        blank=True,
+        null=True,
+        verbose_name=_('device'),
+    )
+    virtual_machine = models.ForeignKey(
+        to='virtualization.VirtualMachine',
+        on_delete=models.SET_NULL,
+        related_name='kea_ha_servers',
+        blank=True,
+        null=True,
+        verbose_name=_('virtual machine'),
+    )
+    address = models.ForeignKey(
+        to='ipam.IPAddress',
+        on_delete=models.PROTECT,
+        related_name='kea_ha_servers',
+        verbose_name=_('address'),
+        help_text=_('The IP address the HA peers and NetBox reach this server on'),
+    )
+    family = models.CharField(
+        verbose_name=_('DHCP family'),
+        max_length=10,
+        choices=DHCPFamilyChoices,
+        default=DHCPFamilyChoices.DHCP4,
+    )
+    control_kind = models.CharField(
+        verbose_name=_('control endpoint'),
+        max_length=10,
+        choices=ControlKindChoices,
+        default=ControlKindChoices.AGENT,
+        help_text=_('A Control Agent (commands carry "service"), or the server\'s own HTTP control socket'),
+    )
+    control_host = models.CharField(
+        verbose_name=_('control host'),
+        max_length=255,
+        blank=True,
+        help_text=_("Blank: the plugin's control_agent_host setting, or else the address's IP"),
+    )
+    control_port = models.PositiveIntegerField(
+        verbose_name=_('control port'),
+        blank=True,
+        null=True,
+        validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text=_("Blank: the plugin's control_agent_port setting"),
+    )
+    control_scheme = models.CharField(
+        verbose_name=_('control scheme'),
+        max_length=5,
+        choices=ControlSchemeChoices,
+        default=ControlSchemeChoices.HTTP,
+    )
+    tls_verify = models.BooleanField(
+        verbose_name=_('verify TLS'),
+        blank=True,
+        null=True,
+        help_text=_("Verify the endpoint's certificate; blank: the plugin's verify_tls setting"),
+    )
+    ca_file = models.CharField(
+        verbose_name=_('CA file'),
+        max_length=255,
+        blank=True,
+        help_text=_('CA bundle on the NetBox host that verifies the endpoint'),
+    )
+    cert_file = models.CharField(
+        verbose_name=_('client certificate'),
+        max_length=255,
+        blank=True,
+        help_text=_('Client certificate file on the NetBox host'),
+    )
+    key_file = models.CharField(
+        verbose_name=_('client key'),
+        max_length=255,
+        blank=True,
+        help_text=_('Client private key file on the NetBox host'),
+    )
+    username = models.CharField(
+        verbose_name=_('username'),
+        max_length=100,
+        blank=True,
+        help_text=_('Basic-auth user of the control endpoint'),
+    )
+    _password = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
+    )
+    password_ref = models.CharField(
+        verbose_name=_('password reference'),
+        max_length=255,
+        blank=True,
+        help_text=_('Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host'),
+    )
+    server_tag = models.CharField(
+        verbose_name=_('server tag'),
+        max_length=100,
+        blank=True,
+        help_text=_("Kea's this-server-name; blank: the server's name"),
+    )
+    hooks_dir = models.CharField(
+        verbose_name=_('hooks directory'),
+        max_length=255,
+        blank=True,
+        help_text=_("Directory of Kea's hook libraries on this server; blank: the plugin's hooks_dir setting"),
+    )
+    replicate_config = models.CharField(
+        verbose_name=_('replicate config'),
+        max_length=10,
+        choices=ReplicateConfigChoices,
+        default=ReplicateConfigChoices.INHERIT,
+        help_text=_("Replicate the primary's shared config to this server's partners"),
+    )
+    # Read-only: filled in by import, sync and status jobs.
+    kea_version = models.CharField(
+        verbose_name=_('Kea version'),
+        max_length=50,
+        blank=True,
+        editable=False,
+    )
+    last_seen = models.DateTimeField(
+        verbose_name=_('last seen'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    ha_state = models.CharField(
+        verbose_name=_('HA state'),
+        max_length=30,
+        choices=HAStateChoices,
+        blank=True,
+        editable=False,
+    )
+    config_drift = models.CharField(
+        verbose_name=_('config drift'),
+        max_length=10,
+        choices=ConfigDriftChoices,
+        default=ConfigDriftChoices.UNKNOWN,
+        editable=False,
+    )
+    drift_checked = models.DateTimeField(
+        verbose_name=_('drift checked'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    last_error = models.TextField(
+        verbose_name=_('last error'),
+        blank=True,
+        editable=False,
+    )
+
+    secret_fields = {'password': ('_password', 'password_ref')}
+
+    clone_fields = (
+        'family',
+        'control_kind',
+        'control_port',
+        'control_scheme',
+        'tls_verify',
+        'ca_file',
+        'cert_file',
+        'key_file',
+        'username',
+        'hooks_dir',
+        'replicate_config',
+    )
+
+    class Meta:
+        ordering = ('name',)
+        verbose_name = _('Kea server')
+        verbose_name_plural = _('Kea servers')
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(device__isnull=True) | Q(virtual_machine__isnull=True),
+                name='%(app_label)s_%(class)s_one_host',
+                violation_error_message=_('A Kea server runs on a device or on a virtual machine, not on both.'),
+            ),
+        )
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        """Check the host, TLS files and password reference; a family change must keep relationships single-family."""
+        super().clean()
+        errors = {}
+        if self.device_id and self.virtual_machine_id:
+            message = _('A Kea server runs on a device or on a virtual machine, not on both.')
+            errors['device'] = message
+            errors['virtual_machine'] = message
+        if bool(self.cert_file) != bool(self.key_file):
+            missing = 'key_file' if self.cert_file else 'cert_file'
+            errors[missing] = _('A client certificate needs both a certificate file and a key file.')
+        if self.password_ref:
+            try:
+                self.password_ref = validate_reference(self.password_ref)
+            except SecretError as exc:
+                errors['password_ref'] = str(exc)
+        if self.pk and self.family:
+            others = (
+                KeaServer.objects.filter(ha_peers__relationship__peers__server=self)
+                .exclude(pk=self.pk)
+                .exclude(family=self.family)
+                .values_list('name', flat=True)
+                .distinct()
+            )
+            if names := sorted(others):
+                errors['family'] = _(
+                    'This server shares HA relationships with {names}, which serve another DHCP family.'
+                ).format(names=', '.join(names))
+        if errors:
+            raise ValidationError(errors)
+
+    clean.alters_data = True
+
+    # Colours of choice badges.
+
+    def get_family_color(self):
+        """Badge colour of the DHCP family."""
+        return DHCPFamilyChoices.colors.get(self.family)
+
+    def get_ha_state_color(self):
+        """Badge colour of the HA state."""
+        return HAStateChoices.colors.get(self.ha_state)
+
+    def get_config_drift_color(self):
+        """Badge colour of the drift state."""
+        return ConfigDriftChoices.colors.get(self.config_drift)
+
+    # Effective values: the server's own, or the plugin setting.
+
+    @property
+    def host(self):
+        """The device or virtual machine this server runs on, if any."""
+        return self.device or self.virtual_machine
+
+    @property
+    def ip(self):
+        """The IP of `address`, without prefix length (a string), or None."""
+        return str(self.address.address.ip) if self.address_id else None
+
+    @property
+    def effective_control_host(self):
+        """Host NetBox sends commands to: `control_host`, else the `control_agent_host` setting, else the IP."""
+        return self.control_host or get_setting('control_agent_host') or self.ip
+
+    @property
+    def effective_control_port(self):
+        """Port of the control endpoint: `control_port`, else the `control_agent_port` setting."""
+        return self.control_port or get_setting('control_agent_port')
+
+    @property
+    def control_url(self):
+        """URL of the control endpoint, e.g. `http://192.0.2.10:8000/`."""
+        host = self.effective_control_host
+        if not host:
+            return None
+        return f'{self.control_scheme}://{url_host(host)}:{self.effective_control_port}/'
+
+    @property
+    def service(self):
+        """The Control Agent `service` list for this server's commands; None for a server's own socket."""
+        return [self.family] if self.control_kind == ControlKindChoices.AGENT else None
+
+    @property
+    def effective_tls_verify(self):
+        """Whether to verify the endpoint's certificate: `tls_verify`, else the `verify_tls` setting."""
+        return self.tls_verify if self.tls_verify is not None else bool(get_setting('verify_tls'))
+
+    @property
+    def tls_verify_value(self):
+        """The TLS verification choice as one value: False, True (system CAs), or the path of `ca_file`."""
+        if not self.effective_tls_verify:
+            return False
+        return self.ca_file or True
+
+    @property
+    def client_cert(self):
+        """(certificate file, key file) of the client certificate, or None."""
+        return (self.cert_file, self.key_file) if self.cert_file and self.key_file else None
+
+    @property
+    def effective_replicate_config(self):
+        """Whether config replication is on for this server: `replicate_config`, else the setting."""
+        if self.replicate_config == ReplicateConfigChoices.INHERIT:
+            return bool(get_setting('replicate_config'))
+        return self.replicate_config == ReplicateConfigChoices.ON
+
+    @property
+    def effective_server_tag(self):
+        """Kea's this-server-name for this server: `server_tag`, else the name."""
+        return self.server_tag or self.name
+
+    @property
+    def effective_hooks_dir(self):
+        """Directory of the hook libraries: `hooks_dir`, else the `hooks_dir` setting."""
+        return self.hooks_dir or get_setting('hooks_dir')
+
+    @property
+    def version(self):
+        """`kea_version` parsed, or None when unknown or unreadable."""
+        try:
+            return KeaVersion.parse(self.kea_version) if self.kea_version else None
+        except ValueError:
+            return None
+
+    @property
+    def has_password(self):
+        """True when the control endpoint has a password, stored or referenced."""
+        return self.has_secret('password')
+
+    def set_password(self, value):
+        """Store a new control-endpoint password (encrypted); empty clears it."""
+        self.set_secret('password', value)
+
+    set_password.alters_data = True
+
+    def get_password(self):
+        """The control-endpoint password in clear, or None. Raises SecretError when it cannot be read."""
+        return self.get_secret('password')
+
+    get_password.alters_data = True

@@ -1,0 +1,357 @@
+"""
+NetBox models -> Kea values: each relationship as one server sees it, render contexts, validation findings.
+
+No network I/O here: this runs inside `Model.clean()`, forms, views and API calls. Passwords stay encrypted unless a
+caller asks for them (`reveal=True`, for a job that pushes to Kea); otherwise they are replaced by `REDACTED`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from ..crypto import SecretError
+from ..kea.ha import HA_PARAMETERS, PEER_KEYS, Peer, Relationship
+from ..plugin_settings import get_setting
+
+__all__ = (
+    'REDACTED',
+    'FindingView',
+    'RenderedBlock',
+    'check_peer',
+    'check_relationship',
+    'ordered_peers',
+    'peer_value',
+    'relationship_findings',
+    'relationship_value',
+    'render_context',
+    'render_relationship',
+    'render_server',
+    'server_relationships',
+)
+
+#: What stands in for a password that is set but not revealed.
+REDACTED = '*****'
+
+_PARAMETER_ATTRS = {p.key: p.attr for p in HA_PARAMETERS}
+_PEER_FIELDS = {
+    'name': 'name',
+    'url': 'url',
+    'role': 'role',
+    'auto-failover': 'auto_failover',
+    'basic-auth-user': 'basic_auth_user',
+}
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A validation finding as the NetBox layer shows and stores it (`peer`: the peer name it concerns, if any)."""
+
+    severity: str
+    field: str
+    message: str
+    code: str
+    incomplete: bool = False
+    peer: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error (Kea would refuse the config), False for a warning."""
+        return self.severity == 'error'
+
+    @property
+    def blocking(self) -> bool:
+        """True when the finding stops a save: an error that does not only say something is still missing."""
+        return self.is_error and not self.incomplete
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON (the `findings` field, REST, GraphQL)."""
+        return {
+            'severity': self.severity,
+            'field': self.field,
+            'message': self.message,
+            'code': self.code,
+            'incomplete': self.incomplete,
+            'peer': self.peer,
+        }
+
+
+@dataclass(frozen=True)
+class RenderedBlock:
+    """One server's rendered `hooks-libraries` block (redacted unless revealed), or why it could not be rendered."""
+
+    server: Any
+    hooks_libraries: list[dict[str, Any]] | None
+    error: str | None = None
+
+
+def ordered_peers(peers: Iterable[Any]) -> list[Any]:
+    """Peers in the order they are rendered: primary, secondary, standby, backups; then by creation."""
+    return sorted(peers, key=lambda p: (p.role_rank, p.pk is None, p.pk or 0))
+
+
+def peer_value(peer: Any, reveal: bool = False) -> Peer:
+    """The Kea value of one peer. Keys in `extra_parameters` that Kea knows (TLS files, ...) become fields."""
+    password = None
+    if peer.has_basic_auth_password:
+        password = peer.get_basic_auth_password() if reveal else REDACTED
+    extra = dict(peer.extra_parameters or {})
+    known = {key.replace('-', '_'): extra.pop(key) for key in PEER_KEYS if key in extra}
+    return Peer(
+        name=peer.effective_name,
+        url=peer.effective_url,
+        role=peer.role,
+        auto_failover=peer.auto_failover,
+        basic_auth_user=peer.basic_auth_user or None,
+        basic_auth_password=password,
+        **known,
+        extra=extra,
+    )
+
+
+def relationship_value(
+    relationship: Any, peers: Iterable[Any] | None = None, this_server_name: str | None = None, reveal: bool = False
+) -> Relationship:
+    """
+    The Kea value of a relationship as the server named `this_server_name` sees it. `peers` defaults to the saved
+    peers; pass a list to see the relationship with unsaved changes (what `clean()` does).
+    """
+    if peers is None:
+        peers = relationship.peers.select_related('server__address') if relationship.pk else ()
+    state_machine = {'states': list(relationship.state_machine)} if relationship.state_machine else None
+    return Relationship(
+        this_server_name=this_server_name,
+        mode=relationship.mode,
+        peers=tuple(peer_value(p, reveal) for p in ordered_peers(peers)),
+        parameters=relationship.parameters,
+        state_machine=state_machine,
+        extra=dict(relationship.extra_parameters or {}),
+    )
+
+
+def _finding_view(finding: Any, names: list[str]) -> FindingView:
+    severity = getattr(finding.severity, 'value', finding.severity)
+    field = str(finding.field or '')
+    peer = None
+    if field.startswith('peers[') and ']' in field:
+        index = field[len('peers[') : field.index(']')]
+        if index.isdigit() and int(index) < len(names):
+            peer = names[int(index)]
+    return FindingView(
+        severity=str(severity),
+        field=field,
+        message=str(finding.message),
+        code=str(getattr(finding, 'code', '') or ''),
+        incomplete=bool(getattr(finding, 'incomplete', False)),
+        peer=peer,
+    )
+
+
+def relationship_findings(relationship: Any, peers: Iterable[Any] | None = None) -> list[FindingView]:
+    """
+    Kea's rules applied to a relationship, once per Kea version among its peers' servers (unknown = 2.2), each
+    time from the point of view of a peer with that version. Duplicates are dropped.
+    """
+    from ..kea.validate import validate_relationship
+
+    if peers is None:
+        peers = list(relationship.peers.select_related('server__address')) if relationship.pk else []
+    peers = ordered_peers(peers)
+    names = [p.effective_name for p in peers]
+    perspectives: dict[Any, str | None] = {}
+    for peer in peers:
+        perspectives.setdefault(peer.server.version, peer.effective_name)
+    if not perspectives:
+        perspectives[None] = None
+    seen = set()
+    findings = []
+    for version, this_server_name in perspectives.items():
+        value = relationship_value(relationship, peers, this_server_name)
+        for finding in validate_relationship(value, version):
+            view = _finding_view(finding, names)
+            if not peers and view.field == 'this-server-name':
+                # No peer yet: nobody to be; that is "not finished", not wrong.
+                view = FindingView(**{**view.as_dict(), 'incomplete': True})
+            key = (view.severity, view.field, view.code, view.message)
+            if key not in seen:
+                seen.add(key)
+                findings.append(view)
+    return findings
+
+
+def _error_key(view: FindingView) -> tuple[str, str]:
+    return view.code, view.message
+
+
+def _new_blocking(after: list[FindingView], before: list[FindingView]) -> list[FindingView]:
+    """Blocking errors that the change brings in (errors already present before do not stop an unrelated edit)."""
+    known = {_error_key(v) for v in before}
+    return [v for v in after if v.blocking and _error_key(v) not in known]
+
+
+def _message(view: FindingView) -> str:
+    where = f'peer {view.peer!r}, ' if view.peer else ''
+    return f'{view.message} ({where}Kea: {view.field or "relationship"})'
+
+
+def _relationship_field(view: FindingView, mode_changed: bool) -> str:
+    field = view.field
+    if field in _PARAMETER_ATTRS:
+        return _PARAMETER_ATTRS[field]
+    if field == 'mode' or (field.startswith('peers') and mode_changed):
+        return 'mode'
+    if field.startswith('state-machine'):
+        return 'state_machine'
+    head = field.split('.', 1)[0].split('[', 1)[0]
+    if head and head not in ('peers', 'this-server-name', 'mode'):
+        return 'extra_parameters'
+    return NON_FIELD_ERRORS
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_relationship(relationship: Any) -> None:
+    """
+    Raise ValidationError for the errors this version of the relationship brings in, each on the field it
+    concerns. Errors that only say something is still missing (`incomplete`) and warnings never stop a save.
+    """
+    from ..models import HARelationship
+
+    peers = list(relationship.peers.select_related('server__address')) if relationship.pk else []
+    after = relationship_findings(relationship, peers)
+    before: list[FindingView] = []
+    mode_changed = False
+    if relationship.pk:
+        saved = HARelationship.objects.filter(pk=relationship.pk).first()
+        if saved is not None:
+            before = relationship_findings(saved, peers)
+            mode_changed = saved.mode != relationship.mode
+    errors: dict[str, list[str]] = {}
+    for view in _new_blocking(after, before):
+        errors.setdefault(_relationship_field(view, mode_changed), []).append(_message(view))
+    _raise(errors)
+
+
+def _peer_field(view: FindingView, index: int) -> str:
+    prefix = f'peers[{index}].'
+    if not view.field.startswith(prefix):
+        return NON_FIELD_ERRORS
+    key = view.field[len(prefix) :]
+    if key in _PEER_FIELDS:
+        return _PEER_FIELDS[key]
+    if key.startswith('basic-auth-password'):
+        return NON_FIELD_ERRORS
+    return 'extra_parameters'
+
+
+def check_peer(peer: Any) -> None:
+    """
+    Raise ValidationError when this version of the peer breaks its relationship: another DHCP family than the
+    other peers, a peer name already used in the relationship or in another relationship of the same servers, or
+    new errors from Kea's rules, each on the field it concerns.
+    """
+    relationship = peer.relationship
+    saved_peers = list(relationship.peers.select_related('server__address'))
+    others = [p for p in saved_peers if p.pk != peer.pk]
+    errors: dict[str, list[str]] = {}
+
+    families = {p.server.family for p in others}
+    if families and peer.server.family not in families:
+        errors['server'] = [
+            f'{peer.server} serves {peer.server.family}; the other peers of {relationship} serve '
+            f'{", ".join(sorted(families))}.'
+        ]
+    name = peer.effective_name
+    clash = next((p for p in others if p.effective_name == name), None)
+    if clash is not None:
+        errors['name'] = [f'{relationship} already has a peer named {name!r} ({clash.server}); give this peer a name.']
+    elif message := _name_used_elsewhere(peer, others):
+        errors['name'] = [message]
+    _raise(errors)
+
+    after_peers = ordered_peers([*others, peer])
+    after = relationship_findings(relationship, after_peers)
+    before = relationship_findings(relationship, saved_peers)
+    index = next(i for i, p in enumerate(after_peers) if p is peer)
+    for view in _new_blocking(after, before):
+        errors.setdefault(_peer_field(view, index), []).append(_message(view))
+    _raise(errors)
+
+
+def _name_used_elsewhere(peer: Any, others: list[Any]) -> str | None:
+    """Kea needs peer names unique across all relationships of one server (hub and spoke)."""
+    from ..models import HAPeer
+
+    servers = {peer.server_id, *(p.server_id for p in others)}
+    names = {peer.effective_name: peer.server}
+    for other in others:
+        names.setdefault(other.effective_name, other.server)
+    elsewhere = (
+        HAPeer.objects.filter(relationship__peers__server_id__in=servers)
+        .exclude(relationship_id=peer.relationship_id)
+        .select_related('relationship', 'server')
+        .distinct()
+    )
+    for other in elsewhere:
+        if other.effective_name == peer.effective_name:
+            return (
+                f'peer name {peer.effective_name!r} is already used in relationship {other.relationship} '
+                f'({other.server}); Kea needs peer names unique across all relationships of a server.'
+            )
+    return None
+
+
+def server_relationships(server: Any) -> list[Any]:
+    """The relationships a server is a peer of, with their peers and servers loaded."""
+    from ..models import HARelationship
+
+    return list(
+        HARelationship.objects.filter(peers__server=server).distinct().prefetch_related('peers__server__address')
+    )
+
+
+def render_context(server: Any, relationships: Iterable[Any] | None = None, reveal: bool = False) -> Any:
+    """The RenderContext of a server: its tag, hooks dir, family, version, and every relationship it is a peer of."""
+    from ..kea.render import RenderContext
+
+    if relationships is None:
+        relationships = server_relationships(server)
+    values = []
+    for relationship in relationships:
+        peers = list(relationship.peers.all())
+        me = next((p for p in peers if p.server_id == server.pk), None)
+        values.append(relationship_value(relationship, peers, me.effective_name if me else None, reveal=reveal))
+    return RenderContext(
+        server_tag=server.effective_server_tag,
+        hooks_dir=server.effective_hooks_dir,
+        family=server.family,
+        relationships=tuple(values),
+        kea_version=server.version,
+    )
+
+
+def _template_dirs() -> tuple[str, ...]:
+    templates_dir = get_setting('templates_dir')
+    return (templates_dir,) if templates_dir else ()
+
+
+def render_server(server: Any, relationships: Iterable[Any] | None = None) -> RenderedBlock:
+    """A server's `hooks-libraries` block for display: passwords never revealed, and redacted once more."""
+    from ..kea.redact import redact_secrets
+    from ..kea.render import RenderError, render_hooks_libraries
+
+    try:
+        block = render_hooks_libraries(render_context(server, relationships), template_dirs=_template_dirs())
+    except (RenderError, SecretError) as exc:
+        return RenderedBlock(server, None, str(exc))
+    return RenderedBlock(server, redact_secrets(block))
+
+
+def render_relationship(relationship: Any) -> list[RenderedBlock]:
+    """The rendered block of each peer's server (each with all the relationships that server is in)."""
+    peers = ordered_peers(relationship.peers.select_related('server__address'))
+    return [render_server(peer.server) for peer in peers]

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from utilities.testing import query_counts
 
+pytest_plugins = ['tests.kea_fixtures']
+
 _BASELINE = Path(__file__).resolve().parent / 'query_counts.json'
 _nb_baseline_path = query_counts._baseline_path
 

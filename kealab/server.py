@@ -1,0 +1,265 @@
+"""A lab server: one kea-dhcp4/6 with its own Control Agent, loopback address, directory, config and logs."""
+
+from __future__ import annotations
+
+import json
+import signal
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .control import http_command, unix_command
+from .processes import KeaProcess, LabError
+from .tls import TLSFiles
+
+if TYPE_CHECKING:
+    from netbox_kea_ha.kea.client import Endpoint
+    from netbox_kea_ha.kea.ha import Relationship
+
+__all__ = ('KeaServer', 'ServerPaths')
+
+
+@dataclass(frozen=True)
+class ServerPaths:
+    """Where a server's files live (all inside its own directory, except a too-long socket path)."""
+
+    dir: Path
+    config_file: Path
+    ca_config_file: Path
+    socket: Path
+    leases: Path
+    log: Path
+    ca_log: Path
+    stdout: Path
+    ca_stdout: Path
+
+
+@dataclass(eq=False)
+class KeaServer:
+    """One Kea server of a lab. `config` is its DHCP config (`{"Dhcp4": {...}}`), written to `paths.config_file`.
+
+    `mode` and `role` describe its place in the HA setup (None for a server without HA). `credentials` is the
+    (user, password) of its Control Agent's basic auth, or None. `tls` holds the files its Control Agent serves
+    and the client certificate the lab uses to reach it, or None.
+    """
+
+    name: str
+    family: int
+    address: str
+    port: int
+    paths: ServerPaths
+    config: dict[str, Any]
+    ca_config: dict[str, Any]
+    dhcp: KeaProcess
+    ca: KeaProcess
+    mode: str | None = None
+    role: str | None = None
+    credentials: tuple[str, str] | None = field(default=None, repr=False)
+    tls: TLSFiles | None = None
+    startup_timeout: float = 20.0
+
+    def __repr__(self) -> str:
+        return (
+            f'<KeaServer {self.name} dhcp{self.family} {self.ca_url} mode={self.mode} role={self.role} '
+            f'dhcp_pid={self.dhcp.pid} ca_pid={self.ca.pid}>'
+        )
+
+    # --- identity -----------------------------------------------------------------------------------------
+
+    @property
+    def service(self) -> str:
+        """`dhcp4` or `dhcp6`: the Control Agent service this server is."""
+        return f'dhcp{self.family}'
+
+    @property
+    def ca_url(self) -> str:
+        """The Control Agent's URL (also this server's peer URL in the HA config)."""
+        scheme = 'https' if self.tls else 'http'
+        return f'{scheme}://{self.address}:{self.port}/'
+
+    @property
+    def pids(self) -> dict[str, int | None]:
+        """PIDs of the last start of each daemon: `{"dhcp": ..., "ca": ...}`."""
+        return {'dhcp': self.dhcp.pid, 'ca': self.ca.pid}
+
+    @property
+    def relationship(self) -> Relationship | None:
+        """The HA relationship of the config as a typed value, or None without an HA hook."""
+        from netbox_kea_ha.kea.ha import Relationship
+
+        for hook in self.config[f'Dhcp{self.family}'].get('hooks-libraries', []):
+            if hook.get('library', '').endswith('libdhcp_ha.so'):
+                return Relationship.from_kea(hook['parameters']['high-availability'][0])
+        return None
+
+    @property
+    def operational_state(self) -> str | None:
+        """The HA state this server settles in when all is well (`backup` for a backup), or None without HA."""
+        if self.mode is None:
+            return None
+        return 'backup' if self.role == 'backup' else self.mode
+
+    def endpoint(self, **overrides: Any) -> Endpoint:
+        """The client's `Endpoint` for this server's Control Agent (credentials and TLS files included)."""
+        from netbox_kea_ha.kea.client import Endpoint
+
+        values: dict[str, Any] = {'url': self.ca_url, 'service': self.service}
+        if self.credentials:
+            values['username'], values['password'] = self.credentials
+        if self.tls:
+            values['ca_file'] = str(self.tls.ca_file)
+            values['cert_file'] = str(self.tls.cert_file)
+            values['key_file'] = str(self.tls.key_file)
+        return Endpoint(**(values | overrides))
+
+    # --- config -------------------------------------------------------------------------------------------
+
+    def write_config(self) -> None:
+        """Write `config` and `ca_config` to their files (done by the lab before every start)."""
+        self.paths.dir.mkdir(parents=True, exist_ok=True)
+        self.paths.config_file.write_text(json.dumps(self.config, indent=2) + '\n')
+        self.paths.ca_config_file.write_text(json.dumps(self.ca_config, indent=2) + '\n')
+
+    def read_config_file(self) -> dict[str, Any]:
+        """The DHCP config file as it is on disk now (config-write may have rewritten it)."""
+        return dict(json.loads(self.paths.config_file.read_text()))
+
+    # --- commands (the lab's own, independent of the client under test) --------------------------------------
+
+    def _ssl_context(self) -> ssl.SSLContext | bool:
+        if not self.tls:
+            return True
+        context = ssl.create_default_context(cafile=str(self.tls.ca_file))
+        context.load_cert_chain(str(self.tls.cert_file), str(self.tls.key_file))
+        return context
+
+    def command(
+        self, command: str, arguments: Mapping[str, Any] | None = None, *, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Send a command to the DHCP server through its Control Agent; the answer map (any result)."""
+        return http_command(
+            self.ca_url,
+            command,
+            arguments,
+            service=self.service,
+            auth=self.credentials,
+            verify=self._ssl_context(),
+            timeout=timeout,
+        )
+
+    def socket_command(
+        self, command: str, arguments: Mapping[str, Any] | None = None, *, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Send a command straight to the DHCP server's unix control socket (no Control Agent)."""
+        return unix_command(self.paths.socket, command, arguments, timeout=timeout)
+
+    def ha_state(self, timeout: float = 3.0) -> str:
+        """The local HA state from `status-get` through the Control Agent (raises when it cannot be read)."""
+        answer = self.command('status-get', timeout=timeout)
+        if answer.get('result') != 0:
+            raise LabError(f'{self.name}: status-get result {answer.get("result")}: {answer.get("text")}')
+        relationships = answer.get('arguments', {}).get('high-availability')
+        if not relationships:
+            raise LabError(f'{self.name}: status-get has no high-availability section')
+        return str(relationships[0]['ha-servers']['local']['state'])
+
+    # --- processes ----------------------------------------------------------------------------------------
+
+    def start_ca(self) -> int:
+        """Start the Control Agent from its config file and wait until it accepts connections; its PID."""
+        pid = self.ca.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if not self.ca.alive:
+                raise LabError(
+                    f'{self.name}: kea-ctrl-agent exited with status {self.ca.returncode} at startup\n'
+                    f'{self.ca.log_tail()}'
+                )
+            try:
+                http_command(
+                    self.ca_url, 'list-commands', auth=self.credentials, verify=self._ssl_context(), timeout=1.0
+                )
+                return pid
+            except Exception as exc:  # any failure means: not ready yet
+                if time.monotonic() > deadline:
+                    self.ca.stop()
+                    raise LabError(
+                        f'{self.name}: kea-ctrl-agent did not answer on {self.ca_url} within '
+                        f'{self.startup_timeout} s ({exc})\n{self.ca.log_tail()}'
+                    ) from None
+            time.sleep(0.05)
+
+    def start_dhcp(self) -> int:
+        """Start kea-dhcp from its config file and wait until its control socket answers; its PID."""
+        pid = self.dhcp.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if not self.dhcp.alive:
+                raise LabError(
+                    f'{self.name}: kea-dhcp{self.family} exited with status {self.dhcp.returncode} at startup\n'
+                    f'{self.dhcp.log_tail()}'
+                )
+            try:
+                answer = self.socket_command('status-get', timeout=1.0)
+                if answer.get('arguments', {}).get('pid') == pid:
+                    return pid
+            except (OSError, ValueError) as exc:
+                if time.monotonic() > deadline:
+                    self.dhcp.stop()
+                    raise LabError(
+                        f'{self.name}: kea-dhcp{self.family} did not answer on {self.paths.socket} within '
+                        f'{self.startup_timeout} s ({exc})\n{self.dhcp.log_tail()}'
+                    ) from None
+            time.sleep(0.05)
+
+    def start(self) -> None:
+        """Write the configs, then start the Control Agent and the DHCP server (those not running)."""
+        self.write_config()
+        if not self.ca.alive:
+            self.start_ca()
+        if not self.dhcp.alive:
+            self.start_dhcp()
+
+    def kill_dhcp(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the DHCP server (default SIGKILL) and wait until it is gone."""
+        self.dhcp.kill(sig)
+
+    def kill_ca(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the Control Agent (default SIGKILL) and wait until it is gone."""
+        self.ca.kill(sig)
+
+    def restart_dhcp(self) -> int:
+        """Stop the DHCP server gracefully if it runs and start it again from its config file."""
+        self.dhcp.stop()
+        return self.start_dhcp()
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop both daemons (SIGTERM, then SIGKILL after `grace`)."""
+        self.dhcp.stop(grace)
+        self.ca.stop(grace)
+
+    def log_lines(self, process: str = 'dhcp') -> list[str]:
+        """Lines of the `dhcp` (default) or `ca` log file so far."""
+        return (self.dhcp if process == 'dhcp' else self.ca).log_lines()
+
+    def to_json(self) -> dict[str, Any]:
+        """What `lab.json` records about this server (the password included: the demo needs it)."""
+        return {
+            'name': self.name,
+            'family': self.family,
+            'service': self.service,
+            'mode': self.mode,
+            'role': self.role,
+            'address': self.address,
+            'port': self.port,
+            'url': self.ca_url,
+            'username': self.credentials[0] if self.credentials else None,
+            'password': self.credentials[1] if self.credentials else None,
+            'pids': self.pids,
+            'argv': {'dhcp': self.dhcp.argv, 'ca': self.ca.argv},
+            'paths': {key: str(value) for key, value in vars(self.paths).items()},
+            'tls': {key: str(value) for key, value in vars(self.tls).items()} if self.tls else None,
+        }

@@ -58,8 +58,9 @@ PLUGINS_CONFIG = {
     'netbox_kea_ha': {
         # Development only: a fixed key. Production installs set their own (see docs/configuration.md).
         'encryption_key': 'netbox-kea-ha-development-only-encryption-key',
-        # The demo's Kea servers are on loopback with their own ports; real installs keep 8000.
-        'control_agent_port': int(os.environ.get('KEA_HA_DEMO_CA_PORT', 8000)),
+        # The demo's Kea Control Agents listen on 127.0.0.11-13 at one port: 8000 unless it was taken
+        # (scripts/demo.sh records the port it chose). Real installs keep the default, 8000.
+        'control_agent_port': int(_STATE.get('DEMO_KEA_PORT', 8000)) if not TESTING else 8000,
     },
 }
 

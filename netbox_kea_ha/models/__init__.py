@@ -1,11 +1,15 @@
-"""The plugin's models: Kea servers, HA relationships and their peers."""
+"""The plugin's models: Kea servers, HA relationships, their peers, and config snapshots."""
 
 from .peers import *
 from .relationships import *
 from .servers import *
+from .snapshots import *
 
 __all__ = (
+    'ConfigSnapshot',
     'HAPeer',
     'HARelationship',
     'KeaServer',
+    'SnapshotActionChoices',
+    'SnapshotResultChoices',
 )

@@ -18,7 +18,13 @@ from typing import Any
 
 __all__ = (
     'ACTIVE_ROLES',
+    'BARE_LIBRARY_SINCE',
+    'DHCP_MT_DEFAULT_SINCE',
+    'HA_LIBRARY',
     'HA_PARAMETERS',
+    'HUB_AND_SPOKE_SINCE',
+    'LEASE_CMDS_LIBRARY',
+    'OLDEST_VERSION',
     'OPERATIONAL_STATES',
     'PEER_KEYS',
     'SECRET_KEYS',
@@ -29,6 +35,7 @@ __all__ = (
     'KeaVersion',
     'Peer',
     'Relationship',
+    'library_name',
     'parameter',
 )
 
@@ -69,7 +76,8 @@ class HAState(StrEnum):
     SYNCING = 'syncing'
     TERMINATED = 'terminated'
     WAITING = 'waiting'
-    # Not Kea's: the server could not be read.
+    # Kea reports it as a partner's `last-state` when the partner cannot be reached (and accepts it in
+    # `state-machine`); the plugin also uses it for a server that could not be read.
     UNAVAILABLE = 'unavailable'
 
 
@@ -80,8 +88,9 @@ OPERATIONAL_STATES: Mapping[HAMode, HAState] = {
     HAMode.PASSIVE_BACKUP: HAState.PASSIVE_BACKUP,
 }
 
-#: Keys whose values are secrets: never shown, logged or stored in clear.
-SECRET_KEYS = frozenset({'basic-auth-password', 'password'})
+#: Keys whose values are secrets: never shown, logged or stored in clear. `password` covers Control Agent /
+#: control-socket clients and database credentials; `secret` covers DDNS TSIG keys.
+SECRET_KEYS = frozenset({'basic-auth-password', 'password', 'secret'})
 
 
 @dataclass(frozen=True, order=True)
@@ -140,6 +149,27 @@ class HAParameter:
 _U16 = 65535
 _U32 = 4294967295
 _V23 = KeaVersion(2, 3, 7)
+
+#: The oldest Kea release the plugin supports; a version given as None means this one.
+OLDEST_VERSION = KeaVersion(2, 2, 0)
+#: Several relationships in one server (hub-and-spoke): Kea 2.5.5 (ChangeLog 2199), first stable 2.6.0.
+HUB_AND_SPOKE_SINCE = KeaVersion(2, 5, 5)
+#: Kea's own (DHCP) multi-threading is on by default since 2.3.5 (ChangeLog 2103).
+DHCP_MT_DEFAULT_SINCE = KeaVersion(2, 3, 5)
+#: A hook library given by its bare file name is looked up in Kea's hooks directory since 2.6.3 (ChangeLog 2264;
+#: 2.7.6+ in the development series). Kea 2.2 hands the name to dlopen(), which does not look there.
+BARE_LIBRARY_SINCE = KeaVersion(2, 6, 3)
+#: File names of the two hook libraries HA needs (the same for DHCPv4 and DHCPv6).
+HA_LIBRARY = 'libdhcp_ha.so'
+LEASE_CMDS_LIBRARY = 'libdhcp_lease_cmds.so'
+
+
+def library_name(library: Any) -> str:
+    """The file name of a hook library path (`/usr/lib/kea/hooks/libdhcp_ha.so` -> `libdhcp_ha.so`); '' if none."""
+    if not isinstance(library, str):
+        return ''
+    return library.replace('"', '').strip(' \t\n').rsplit('/', 1)[-1]
+
 
 #: Every relationship-level parameter, in the order Kea's documentation lists them. `this-server-name`, `mode`,
 #: `peers` and `state-machine` are not here: they are structure, not tunables.
@@ -339,8 +369,15 @@ class Relationship:
                 else:
                     out[p.key] = self.parameters[p.key]
         extra = dict(self.extra)
-        if mt or 'multi-threading' in extra:
-            out['multi-threading'] = mt | dict(extra.pop('multi-threading', {}))
+        has_extra_mt = 'multi-threading' in extra
+        extra_mt = extra.pop('multi-threading', None)
+        if isinstance(extra_mt, Mapping):
+            out['multi-threading'] = mt | dict(extra_mt)
+        elif mt:
+            out['multi-threading'] = mt
+        elif has_extra_mt:
+            # Not a map (Kea refuses it; `validate` says so): kept as given so nothing is lost.
+            out['multi-threading'] = extra_mt
         if self.state_machine is not None:
             out['state-machine'] = self.state_machine
         out['peers'] = [peer.to_kea() for peer in self.peers]
@@ -364,6 +401,20 @@ class Relationship:
         if self.parameters.get(key) is not None:
             return self.parameters[key]
         return _BY_KEY[key].default_for(version, self.mode)
+
+    def dedicated_listener(self, version: KeaVersion | None = None, dhcp_multi_threading: bool | None = None) -> bool:
+        """Whether Kea runs the HA dedicated listener (on this server's own peer URL) for this relationship.
+
+        It needs HA multi-threading and `http-dedicated-listener` (both default to on since Kea 2.3.7), and Kea's
+        own multi-threading (`dhcp_multi_threading`; None means the version's default: on since 2.3.5).
+        """
+        if dhcp_multi_threading is None:
+            dhcp_multi_threading = (version or OLDEST_VERSION) >= DHCP_MT_DEFAULT_SINCE
+        return (
+            dhcp_multi_threading
+            and self.effective('multi-threading.enable-multi-threading', version) is True
+            and self.effective('multi-threading.http-dedicated-listener', version) is True
+        )
 
     def roles(self) -> Iterable[Any]:
         """The role of each peer, in order."""

@@ -1,0 +1,457 @@
+"""
+Validation of Kea HA configuration, without Kea: the public entry points.
+
+Kea's `config-test` and `kea-dhcp4 -t` do not check the HA hook's parameters at all (kea-2.2-observed.md §5):
+only a real load does, and a rejected `config-set` leaves the server running with no hooks. So the plugin owns
+these rules. Two kinds of `Finding`:
+
+* **errors**: Kea refuses the configuration when it loads. The message is Kea's own text as it logs it after
+  "failed to configure High Availability hooks library: " (without Kea's file position suffix such as
+  `(<wire>:0:4114)`), so users recognise it. The rules follow `HAConfigParser` and `HAConfig::validate()` of
+  Kea 2.2.0, 2.6.3 and 3.0.3; the tests prove the 2.2 ones against a real `kea-dhcp4`.
+* **warnings**: Kea accepts the configuration, but HA breaks or degrades in practice (a heartbeat that never
+  fires, leases that cannot be synchronised, a dedicated listener that is silently off, ...). The message is a
+  sentence with advice.
+
+Unlike Kea, which stops at the first error, every finding is reported. Findings that only say that something
+required is still missing (no secondary yet, `this-server-name` not among the peers yet) carry
+`incomplete=True`: NetBox builds a relationship one peer at a time and does not block a save on them; a push
+must not go ahead with any error.
+
+`version` is the Kea version of the server that loads the configuration; None means Kea 2.2 (the oldest
+supported release, as in `HAParameter.default_for`). The rules of one relationship live in
+`relationship_rules.py`; this module adds the list, hub-and-spoke, hooks and server-config rules. Every rule is
+listed in docs/validation.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .findings import Finding, FindingCollector, Severity, errors, strip_position, warnings
+from .ha import (
+    BARE_LIBRARY_SINCE,
+    DHCP_MT_DEFAULT_SINCE,
+    HA_LIBRARY,
+    HUB_AND_SPOKE_SINCE,
+    LEASE_CMDS_LIBRARY,
+    HAMode,
+    KeaVersion,
+    Relationship,
+    library_name,
+)
+from .kea_url import ip_literal, parse_kea_url
+from .relationship_rules import check_relationship, effective_version, trim
+
+__all__ = (
+    'Finding',
+    'Severity',
+    'errors',
+    'find_dhcp_config',
+    'strip_position',
+    'validate_config',
+    'validate_hooks_libraries',
+    'validate_relationship',
+    'validate_relationships',
+    'warnings',
+)
+
+
+def validate_relationship(rel: Relationship, *, version: KeaVersion | None = None) -> list[Finding]:
+    """Every finding for one relationship (one `high-availability` entry). Fields are relative to it."""
+    out = FindingCollector()
+    check_relationship(rel, effective_version(version), out)
+    return out.findings
+
+
+def validate_relationships(rels: Sequence[Relationship], *, version: KeaVersion | None = None) -> list[Finding]:
+    """Every finding for one server's whole `high-availability` list.
+
+    Kea 2.2 allows exactly one relationship; Kea >= 2.5.5 (2.6) allows several (hub-and-spoke), all in
+    hot-standby, with server names unique across them. Fields are `high-availability[i].<path>`.
+    """
+    out = FindingCollector()
+    _check_list(list(rels), effective_version(version), out.child('high-availability'))
+    return out.findings
+
+
+def _check_list(rels: list[Relationship], version: KeaVersion, out: FindingCollector) -> None:
+    hub = version >= HUB_AND_SPOKE_SINCE
+    if not rels:
+        if hub:
+            out.error('', 'a list of HA configurations must not be empty', 'ha.empty-list')
+        else:
+            _relationship_count(out)
+        return
+    if not hub and len(rels) != 1:
+        _relationship_count(out)
+    for index, rel in enumerate(rels):
+        check_relationship(rel, version, out.child(f'[{index}]'))
+    if hub and len(rels) > 1:
+        _check_hub(rels, version, out, None)
+
+
+def _relationship_count(out: FindingCollector) -> None:
+    out.error(
+        '',
+        'invalid number of configurations in the HA configuration list. Expected exactly one configuration',
+        'ha.relationship-count',
+    )
+
+
+def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> None:
+    """Hub-and-spoke rules (Kea >= 2.5.5): hot-standby only, unique names, one listener URL per hub name."""
+    seen: set[str] = set()
+    for index, rel in enumerate(rels):
+        rout = out.child(f'[{index}]')
+        names: list[tuple[int, str]] = []
+        local: set[str] = set()
+        for pindex, peer in enumerate(rel.peers):
+            if isinstance(peer.name, str) and trim(peer.name) and peer.name not in local:
+                local.add(peer.name)
+                names.append((pindex, peer.name))
+        for pindex, name in names:
+            if name in seen:
+                rout.error(
+                    f'peers[{pindex}].name',
+                    f"server names must be unique for different relationships: a relationship '{name}' already exists",
+                    'ha.server-name-not-unique',
+                )
+        seen.update(local)
+    for index, rel in enumerate(rels):
+        if rel.mode != HAMode.HOT_STANDBY:
+            out.child(f'[{index}]').error(
+                'mode',
+                "multiple HA relationships are only supported for 'hot-standby' mode",
+                'ha.hub-not-hot-standby',
+            )
+    # One dedicated listener per relationship: each needs its own address and port.
+    listeners: dict[tuple[str, int], str] = {}
+    for index, rel in enumerate(rels):
+        if not rel.dedicated_listener(version, dhcp_mt):
+            continue
+        me = rel.this_peer
+        if me is None or not isinstance(me.url, str):
+            continue
+        try:
+            url = parse_kea_url(me.url)
+        except ValueError:
+            continue
+        address = url.address()
+        if address is None:
+            continue
+        key = (str(address), url.port)
+        if key in listeners:
+            pindex = rel.peers.index(me)
+            out.child(f'[{index}]').error(
+                f'peers[{pindex}].url',
+                'Error initializing hooks: CmdHttpListener::run failed: unable to setup TCP acceptor for listening '
+                'to the incoming HTTP requests: bind: Address already in use (the dedicated HA listeners of '
+                f"'{listeners[key]}' and '{me.name}' both use {url.to_text()}: give each hub name its own port, "
+                'or set http-dedicated-listener false in every relationship)',
+                'ha.listener-url-clash',
+            )
+        else:
+            listeners[key] = str(me.name)
+    mt = {rel.effective('multi-threading.enable-multi-threading', version) for rel in rels}
+    if len(mt) > 1:
+        out.warning(
+            '',
+            'HA multi-threading is on in some relationships and off in others: Kea then logs '
+            "HA_RESUME_CLIENT_LISTENER_FAILED 'no thread pool' errors; use the same setting in every relationship.",
+            'ha.hub-multi-threading-mismatch',
+        )
+
+
+def validate_hooks_libraries(hooks: Any, *, version: KeaVersion | None = None) -> list[Finding]:
+    """Every finding for a `hooks-libraries` list: the entries' shape, the HA hook and its relationships.
+
+    Fields are `hooks-libraries`, `hooks-libraries[i].library`,
+    `hooks-libraries[i].parameters.high-availability[j].<path>`.
+    """
+    out = FindingCollector()
+    _check_hooks(hooks, effective_version(version), out, None)
+    return out.findings
+
+
+def _check_hooks(hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> list[Relationship]:
+    """Check a hooks-libraries list; return the relationships of the (first) HA hook."""
+    hout = out.child('hooks-libraries')
+    if not isinstance(hooks, list):
+        hout.error('', "'hooks-libraries' must be a list of maps, each with a 'library'", 'hooks.not-a-list')
+        return []
+    ha_indexes: list[int] = []
+    lease_cmds = False
+    for index, entry in enumerate(hooks):
+        eout = hout.child(f'[{index}]')
+        if not isinstance(entry, Mapping):
+            eout.error('', "a hooks-libraries entry must be a map with a 'library'", 'hooks.entry-not-map')
+            continue
+        for key in entry:
+            if key not in ('library', 'parameters'):
+                eout.error(
+                    key,
+                    f"unknown hooks library parameter: {key} (an entry takes only 'library' and 'parameters')",
+                    'hooks.unknown-key',
+                )
+        library = entry.get('library')
+        if library is None:
+            eout.error('', "missing parameter 'library'", 'hooks.missing-library')
+            continue
+        if not isinstance(library, str):
+            eout.error('library', "invalid type specified for parameter 'library'", 'hooks.invalid-type')
+            continue
+        if not library.replace('"', '').strip(' \t\n'):
+            eout.error(
+                'library',
+                "hooks library configuration error: value of 'library' element must not be blank",
+                'hooks.blank-library',
+            )
+            continue
+        if 'parameters' in entry and not isinstance(entry['parameters'], Mapping):
+            eout.error('parameters', "'parameters' of a hook library must be a map", 'hooks.parameters-not-map')
+        name = library_name(library)
+        if '/' not in library.strip() and version < BARE_LIBRARY_SINCE:
+            eout.error(
+                'library',
+                f'hooks libraries failed to validate - library or libraries in error are: {library.strip()} '
+                f'(Kea {version} needs the full path of a hook library; a bare file name needs Kea '
+                f'{BARE_LIBRARY_SINCE} or later)',
+                'hooks.bare-library-name',
+            )
+        if name == HA_LIBRARY:
+            ha_indexes.append(index)
+        elif name == LEASE_CMDS_LIBRARY:
+            lease_cmds = True
+    if not ha_indexes:
+        return []
+    if len(ha_indexes) > 1:
+        for index in ha_indexes[1:]:
+            hout.warning(
+                f'[{index}]',
+                f'{HA_LIBRARY} is listed more than once: Kea loads it twice and then fails on every packet '
+                "('callbacks for HA_MT already exist'); keep a single entry.",
+                'ha.hook-listed-twice',
+            )
+    if not lease_cmds:
+        hout.warning(
+            '',
+            f'{LEASE_CMDS_LIBRARY} is not loaded: Kea starts, but its partners cannot synchronise leases from it '
+            '(they stay in syncing forever); load it together with libdhcp_ha.so.',
+            'ha.no-lease-cmds',
+        )
+    index = ha_indexes[0]
+    entry = hooks[index]
+    pout = hout.child(f'[{index}].parameters')
+    params = entry.get('parameters')
+    if not isinstance(params, Mapping):
+        if params is None:
+            pout.error(
+                'high-availability',
+                'high-availability parameter not specified for High Availability hooks library',
+                'ha.missing-configuration',
+            )
+        return []
+    if 'high-availability' not in params:
+        pout.error(
+            'high-availability',
+            'high-availability parameter not specified for High Availability hooks library',
+            'ha.missing-configuration',
+        )
+        return []
+    for key in params:
+        if key != 'high-availability':
+            pout.warning(key, f"unknown HA hook parameter '{key}': Kea ignores it.", 'ha.unknown-key')
+    return _check_ha_list(params['high-availability'], version, pout.child('high-availability'), dhcp_mt)
+
+
+def _check_ha_list(raw: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> list[Relationship]:
+    if not isinstance(raw, list):
+        out.error('', 'HA configuration must be a list', 'ha.not-a-list')
+        return []
+    hub = version >= HUB_AND_SPOKE_SINCE
+    if not raw:
+        if hub:
+            out.error('', 'a list of HA configurations must not be empty', 'ha.empty-list')
+        else:
+            _relationship_count(out)
+        return []
+    if not hub and len(raw) != 1:
+        _relationship_count(out)
+    rels: list[Relationship] = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            out.error(
+                f'[{index}]',
+                'HA configuration for a relationship must be a map'
+                if hub
+                else 'get(string) called on a non-map Element',
+                'ha.relationship-not-map',
+            )
+            continue
+        rel = Relationship.from_kea(entry)
+        rels.append(rel)
+        check_relationship(rel, version, out.child(f'[{index}]'), raw=entry, dhcp_multi_threading=dhcp_mt)
+    if hub and len(rels) > 1:
+        _check_hub(rels, version, out, dhcp_mt)
+    return rels
+
+
+def find_dhcp_config(config: Any) -> tuple[str, Mapping[str, Any]]:
+    """The family ('dhcp4'/'dhcp6') and the server map of `{'Dhcp4': {...}}` (a `hash` key may sit beside it).
+
+    Raises ValueError naming what is wrong.
+    """
+    if not isinstance(config, Mapping):
+        raise ValueError(f'expected a map with a Dhcp4 or Dhcp6 key, got {type(config).__name__}')
+    found = [key for key in ('Dhcp4', 'Dhcp6') if key in config]
+    if not found:
+        keys = ', '.join(repr(str(k)) for k in list(config)[:10]) or 'none'
+        raise ValueError(f'expected a Dhcp4 or Dhcp6 key, found keys: {keys}')
+    if len(found) > 1:
+        raise ValueError('both Dhcp4 and Dhcp6 are present: one server config holds one of them')
+    server = config[found[0]]
+    if not isinstance(server, Mapping):
+        raise ValueError(f'{found[0]} must be a map, got {type(server).__name__}')
+    return found[0].lower(), server
+
+
+def validate_config(config: Mapping[str, Any], *, version: KeaVersion | None = None) -> list[Finding]:
+    """Every finding for a full server config (`{'Dhcp4': {...}}` or `{'Dhcp6': {...}}`).
+
+    The hooks and every relationship, plus what needs the rest of the config: Kea's own multi-threading against
+    HA's, a 3.x HTTP control socket on the dedicated HA listener's port, and hub-and-spoke subnets without
+    `ha-server-name`. Fields are relative to the Dhcp4/Dhcp6 map (`hooks-libraries[1].parameters...`).
+    """
+    out = FindingCollector()
+    v = effective_version(version)
+    try:
+        _family, server = find_dhcp_config(config)
+    except ValueError as exc:
+        out.error('', str(exc), 'config.not-a-server-config')
+        return out.findings
+    dhcp_mt = _dhcp_multi_threading(server, v)
+    if 'hooks-libraries' not in server:
+        return out.findings
+    rels = _check_hooks(server['hooks-libraries'], v, out, dhcp_mt)
+    if not rels:
+        return out.findings
+    ha_index = next(
+        i
+        for i, e in enumerate(server['hooks-libraries'])
+        if isinstance(e, Mapping) and library_name(e.get('library')) == HA_LIBRARY
+    )
+    prefix = f'hooks-libraries[{ha_index}].parameters.high-availability'
+    _check_control_socket_clash(server, rels, v, dhcp_mt, out, prefix)
+    if v >= HUB_AND_SPOKE_SINCE and len(rels) > 1:
+        _check_hub_subnets(server, rels, out)
+    return out.findings
+
+
+def _dhcp_multi_threading(server: Mapping[str, Any], version: KeaVersion) -> bool:
+    """Whether Kea's own multi-threading is on (set, or the version's default)."""
+    default = version >= DHCP_MT_DEFAULT_SINCE
+    mt = server.get('multi-threading')
+    if isinstance(mt, Mapping) and isinstance(mt.get('enable-multi-threading'), bool):
+        return bool(mt['enable-multi-threading'])
+    return default
+
+
+def _control_sockets(server: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any], str]]:
+    found: list[tuple[int, Mapping[str, Any], str]] = []
+    sockets = server.get('control-sockets')
+    if isinstance(sockets, list):
+        found += [(i, s, f'control-sockets[{i}]') for i, s in enumerate(sockets) if isinstance(s, Mapping)]
+    single = server.get('control-socket')
+    if isinstance(single, Mapping):
+        found.append((0, single, 'control-socket'))
+    return found
+
+
+def _check_control_socket_clash(
+    server: Mapping[str, Any],
+    rels: Sequence[Relationship],
+    version: KeaVersion,
+    dhcp_mt: bool,
+    out: FindingCollector,
+    prefix: str,
+) -> None:
+    """An HTTP control socket (Kea >= 2.7.2) on the same address and port as this server's HA listener."""
+    sockets = _control_sockets(server)
+    for index, rel in enumerate(rels):
+        if not rel.dedicated_listener(version, dhcp_mt):
+            continue
+        me = rel.this_peer
+        if me is None or not isinstance(me.url, str):
+            continue
+        try:
+            url = parse_kea_url(me.url)
+        except ValueError:
+            continue
+        address = url.address()
+        if address is None:
+            continue
+        for _i, sock, path in sockets:
+            if sock.get('socket-type') not in ('http', 'https'):
+                continue
+            sock_port = sock.get('socket-port', 8000)
+            sock_address = ip_literal(str(sock.get('socket-address', '127.0.0.1')))
+            if sock_port != url.port or sock_address is None:
+                continue
+            if sock_address == address or sock_address.is_unspecified or address.is_unspecified:
+                pindex = rel.peers.index(me)
+                out.error(
+                    f'{prefix}[{index}].peers[{pindex}].url',
+                    'CmdHttpListener::run failed: unable to setup TCP acceptor for listening to the incoming HTTP '
+                    f'requests: bind: Address already in use (the dedicated HA listener of {me.name!r} and '
+                    f'{path} both use {address}:{url.port}: give the HA listener its own port, or set '
+                    'http-dedicated-listener false and point the peers at the control socket)',
+                    'ha.listener-control-socket-clash',
+                )
+
+
+def _subnets(server: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any] | None]]:
+    for key in ('subnet4', 'subnet6'):
+        for i, subnet in enumerate(server.get(key) or []):
+            if isinstance(subnet, Mapping):
+                yield f'{key}[{i}]', subnet, None
+    for n, network in enumerate(server.get('shared-networks') or []):
+        if not isinstance(network, Mapping):
+            continue
+        for key in ('subnet4', 'subnet6'):
+            for i, subnet in enumerate(network.get(key) or []):
+                if isinstance(subnet, Mapping):
+                    yield f'shared-networks[{n}].{key}[{i}]', subnet, network
+
+
+def _check_hub_subnets(server: Mapping[str, Any], rels: Sequence[Relationship], out: FindingCollector) -> None:
+    """Hub-and-spoke: every subnet names its relationship in `user-context.ha-server-name`."""
+    names = {p.name for rel in rels for p in rel.peers if isinstance(p.name, str)}
+    for path, subnet, network in _subnets(server):
+        name: Any = None
+        for holder in (subnet, network):
+            context = holder.get('user-context') if holder is not None else None
+            if isinstance(context, Mapping) and 'ha-server-name' in context:
+                name = context['ha-server-name']
+                break
+        label = subnet.get('subnet', path)
+        if name is None:
+            out.warning(
+                f'{path}.user-context',
+                f"subnet {label} has no user-context 'ha-server-name': with several relationships Kea cannot tell "
+                'which relationship serves it; name one of its peers there.',
+                'ha.subnet-without-ha-server-name',
+            )
+        elif not isinstance(name, str) or not name:
+            out.warning(
+                f'{path}.user-context.ha-server-name',
+                f"subnet {label}: 'ha-server-name' must be a non-empty string.",
+                'ha.bad-ha-server-name',
+            )
+        elif name not in names:
+            out.warning(
+                f'{path}.user-context.ha-server-name',
+                f"subnet {label} names ha-server-name {name!r}, which is no peer of this server's relationships.",
+                'ha.unknown-ha-server-name',
+            )

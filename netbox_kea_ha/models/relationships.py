@@ -81,6 +81,10 @@ class HARelationship(PrimaryModel):
         ordering = ('name',)
         verbose_name = _('HA relationship')
         verbose_name_plural = _('HA relationships')
+        permissions = [
+            ('sync', 'Push the rendered configuration to the Kea servers of a relationship'),
+            ('status', 'Read the HA state of the peers of a relationship'),
+        ]
 
     def __str__(self):
         return self.name

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from netaddr import IPNetwork
 
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
@@ -221,6 +222,10 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         ordering = ('name',)
         verbose_name = _('Kea server')
         verbose_name_plural = _('Kea servers')
+        permissions = [
+            ('import', 'Import the HA relationships a Kea server runs'),
+            ('status', "Read a Kea server's HA state and config drift"),
+        ]
         constraints = (
             models.CheckConstraint(
                 condition=Q(device__isnull=True) | Q(virtual_machine__isnull=True),
@@ -289,7 +294,9 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
     @property
     def ip(self):
         """The IP of `address`, without prefix length (a string), or None."""
-        return str(self.address.address.ip) if self.address_id else None
+        if not self.address_id or not self.address.address:
+            return None
+        return str(IPNetwork(str(self.address.address)).ip)
 
     @property
     def effective_control_host(self):

@@ -3,19 +3,25 @@ NetBox models -> Kea values: each relationship as one server sees it, render con
 
 No network I/O here: this runs inside `Model.clean()`, forms, views and API calls. Passwords stay encrypted unless a
 caller asks for them (`reveal=True`, for a job that pushes to Kea); otherwise they are replaced by `REDACTED`.
+
+Validation runs the Kea layer's rules (`kea.validate`) on the relationship, once per Kea version among its
+servers, and on each server's whole `high-availability` list (hub and spoke). A server whose Kea version is not
+known yet is checked against Kea 2.2 and Kea 3.0: an error both refuse stays an error, an error only one of them
+refuses becomes a warning that says so.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from ..crypto import SecretError
-from ..kea.ha import HA_PARAMETERS, PEER_KEYS, Peer, Relationship
+from ..kea.ha import HA_PARAMETERS, PEER_KEYS, KeaVersion, Peer, Relationship
 from ..plugin_settings import get_setting
 
 __all__ = (
+    'PROBE_VERSIONS',
     'REDACTED',
     'FindingView',
     'RenderedBlock',
@@ -31,8 +37,11 @@ __all__ = (
     'server_relationships',
 )
 
-#: What stands in for a password that is set but not revealed.
-REDACTED = '*****'
+#: What stands in for a password that is set but not revealed (the same text as `kea.redact.REDACTED`).
+REDACTED = '********'
+
+#: The oldest and newest Kea a server of unknown version is checked against.
+PROBE_VERSIONS = (KeaVersion(2, 2, 0), KeaVersion(3, 0, 0))
 
 _PARAMETER_ATTRS = {p.key: p.attr for p in HA_PARAMETERS}
 _PEER_FIELDS = {
@@ -46,7 +55,11 @@ _PEER_FIELDS = {
 
 @dataclass(frozen=True)
 class FindingView:
-    """A validation finding as the NetBox layer shows and stores it (`peer`: the peer name it concerns, if any)."""
+    """
+    A validation finding as the NetBox layer shows and stores it. `field` is a Kea path relative to the
+    relationship; `peer` names the peer it concerns; `server` and `relationship` are set for a finding about a
+    server's whole HA list (`relationship` only when it concerns another relationship of that server).
+    """
 
     severity: str
     field: str
@@ -54,6 +67,8 @@ class FindingView:
     code: str
     incomplete: bool = False
     peer: str | None = None
+    server: str | None = None
+    relationship: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -65,16 +80,21 @@ class FindingView:
         """True when the finding stops a save: an error that does not only say something is still missing."""
         return self.is_error and not self.incomplete
 
+    @property
+    def text(self) -> str:
+        """The message with where it applies, for a form error or a log line."""
+        where = [
+            f'server {self.server!r}' if self.server else '',
+            f'relationship {self.relationship!r}' if self.relationship else '',
+            f'peer {self.peer!r}' if self.peer else '',
+            f'Kea: {self.field}' if self.field else '',
+        ]
+        where_text = ', '.join(w for w in where if w)
+        return f'{self.message} ({where_text})' if where_text else self.message
+
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON (the `findings` field, REST, GraphQL)."""
-        return {
-            'severity': self.severity,
-            'field': self.field,
-            'message': self.message,
-            'code': self.code,
-            'incomplete': self.incomplete,
-            'peer': self.peer,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,12 @@ def peer_value(peer: Any, reveal: bool = False) -> Peer:
     )
 
 
+def _saved_peers(relationship: Any) -> list[Any]:
+    if not relationship.pk:
+        return []
+    return list(relationship.peers.select_related('server__address'))
+
+
 def relationship_value(
     relationship: Any, peers: Iterable[Any] | None = None, this_server_name: str | None = None, reveal: bool = False
 ) -> Relationship:
@@ -118,7 +144,7 @@ def relationship_value(
     peers; pass a list to see the relationship with unsaved changes (what `clean()` does).
     """
     if peers is None:
-        peers = relationship.peers.select_related('server__address') if relationship.pk else ()
+        peers = _saved_peers(relationship)
     state_machine = {'states': list(relationship.state_machine)} if relationship.state_machine else None
     return Relationship(
         this_server_name=this_server_name,
@@ -130,49 +156,78 @@ def relationship_value(
     )
 
 
-def _finding_view(finding: Any, names: list[str]) -> FindingView:
-    severity = getattr(finding.severity, 'value', finding.severity)
-    field = str(finding.field or '')
-    peer = None
+#
+# Validation
+#
+
+
+def _peer_of(field: str, names: Sequence[str]) -> str | None:
     if field.startswith('peers[') and ']' in field:
         index = field[len('peers[') : field.index(']')]
         if index.isdigit() and int(index) < len(names):
-            peer = names[int(index)]
+            return names[int(index)]
+    return None
+
+
+def _view(finding: Any, names: Sequence[str], **extra: Any) -> FindingView:
+    field = str(finding.field or '')
     return FindingView(
-        severity=str(severity),
+        severity=str(getattr(finding.severity, 'value', finding.severity)),
         field=field,
         message=str(finding.message),
-        code=str(getattr(finding, 'code', '') or ''),
-        incomplete=bool(getattr(finding, 'incomplete', False)),
-        peer=peer,
+        code=str(finding.code or ''),
+        incomplete=bool(finding.incomplete),
+        peer=_peer_of(field, names),
+        **extra,
     )
 
 
-def relationship_findings(relationship: Any, peers: Iterable[Any] | None = None) -> list[FindingView]:
-    """
-    Kea's rules applied to a relationship, once per Kea version among its peers' servers (unknown = 2.2), each
-    time from the point of view of a peer with that version. Duplicates are dropped.
-    """
+def _at_version(run: Callable[[KeaVersion], list[FindingView]], version: KeaVersion | None) -> list[FindingView]:
+    """`run` for a known version; for an unknown one, merged over PROBE_VERSIONS (see the module docstring)."""
+    if version is not None:
+        return run(version)
+    results = [(probe, run(probe)) for probe in PROBE_VERSIONS]
+    error_keys = [{(v.code, v.field) for v in views if v.is_error} for _, views in results]
+    common_errors = set.intersection(*error_keys)
+    seen: set[tuple[str, str, str]] = set()
+    merged = []
+    for probe, views in results:
+        for view in views:
+            if view.is_error and (view.code, view.field) not in common_errors:
+                view = replace(
+                    view,
+                    severity='warning',
+                    message=f"{view.message} [an error with Kea {probe.major}.{probe.minor}; the server's Kea "
+                    'version is not known yet]',
+                )
+            key = (view.severity, view.code, view.field)
+            if key not in seen:
+                seen.add(key)
+                merged.append(view)
+    return merged
+
+
+def _relationship_rules(relationship: Any, peers: list[Any]) -> list[FindingView]:
     from ..kea.validate import validate_relationship
 
-    if peers is None:
-        peers = list(relationship.peers.select_related('server__address')) if relationship.pk else []
-    peers = ordered_peers(peers)
     names = [p.effective_name for p in peers]
-    perspectives: dict[Any, str | None] = {}
+    perspectives: dict[KeaVersion | None, str | None] = {}
     for peer in peers:
         perspectives.setdefault(peer.server.version, peer.effective_name)
     if not perspectives:
         perspectives[None] = None
-    seen = set()
-    findings = []
+    findings: list[FindingView] = []
+    seen: set[tuple[str, str, str, str]] = set()
     for version, this_server_name in perspectives.items():
         value = relationship_value(relationship, peers, this_server_name)
-        for finding in validate_relationship(value, version):
-            view = _finding_view(finding, names)
+
+        def run(probe: KeaVersion, value: Relationship = value) -> list[FindingView]:
+            return [_view(f, names) for f in validate_relationship(value, version=probe)]
+
+        for view in _at_version(run, version):
             if not peers and view.field == 'this-server-name':
-                # No peer yet: nobody to be; that is "not finished", not wrong.
-                view = FindingView(**{**view.as_dict(), 'incomplete': True})
+                # No peer yet: nobody to be. That is "not finished", not wrong.
+                view = replace(view, incomplete=True)
             key = (view.severity, view.field, view.code, view.message)
             if key not in seen:
                 seen.add(key)
@@ -180,8 +235,71 @@ def relationship_findings(relationship: Any, peers: Iterable[Any] | None = None)
     return findings
 
 
-def _error_key(view: FindingView) -> tuple[str, str]:
-    return view.code, view.message
+def _strip_index(field: str) -> tuple[int, str] | None:
+    prefix = 'high-availability['
+    if not field.startswith(prefix) or ']' not in field:
+        return None
+    index, rest = field[len(prefix) :].split(']', 1)
+    return (int(index), rest.lstrip('.')) if index.isdigit() else None
+
+
+def _server_rules(server: Any, relationship: Any, peers: list[Any]) -> list[FindingView]:
+    """Findings about a server's whole HA list (hub and spoke) when `relationship` has `peers`; none for one entry."""
+    from ..kea.validate import validate_relationship, validate_relationships
+    from ..models import HAPeer
+
+    others = HAPeer.objects.filter(server=server)
+    if relationship.pk:
+        others = others.exclude(relationship_id=relationship.pk)
+    if not others.exists():
+        return []
+    relationships = [r for r in server_relationships(server) if r.pk != relationship.pk]
+    relationships.append(relationship)
+    relationships.sort(key=lambda r: (str(r.name), r.pk or 0))
+    entries = []
+    for rel in relationships:
+        rel_peers = ordered_peers(peers if rel is relationship else rel.peers.all())
+        me = next((p for p in rel_peers if p.server_id == server.pk), None)
+        value = relationship_value(rel, rel_peers, me.effective_name if me else None)
+        entries.append((rel, [p.effective_name for p in rel_peers], value))
+
+    def run(probe: KeaVersion) -> list[FindingView]:
+        single = set()
+        for i, (_, _, value) in enumerate(entries):
+            for f in validate_relationship(value, version=probe):
+                single.add((f.code, f'high-availability[{i}]' + (f'.{f.field}' if f.field else '')))
+        views = []
+        for f in validate_relationships([value for _, _, value in entries], version=probe):
+            if (f.code, f.field) in single:
+                continue
+            where = _strip_index(f.field)
+            if where is None:
+                views.append(_view(f, (), server=str(server)))
+                continue
+            index, field = where
+            rel, names, _ = entries[index]
+            other = None if rel is relationship else str(rel)
+            view = _view(f, names, server=str(server), relationship=other)
+            views.append(replace(view, field=field, peer=_peer_of(field, names)))
+        return views
+
+    return _at_version(run, server.version)
+
+
+def relationship_findings(relationship: Any, peers: Iterable[Any] | None = None) -> list[FindingView]:
+    """
+    Every finding for a relationship with these peers (default: the saved ones): Kea's rules on the relationship,
+    then on the whole HA list of each server that is also in other relationships.
+    """
+    peers = ordered_peers(_saved_peers(relationship) if peers is None else peers)
+    findings = _relationship_rules(relationship, peers)
+    for peer in peers:
+        findings.extend(_server_rules(peer.server, relationship, peers))
+    return findings
+
+
+def _error_key(view: FindingView) -> tuple[str, str, str | None]:
+    return view.code, view.message, view.relationship
 
 
 def _new_blocking(after: list[FindingView], before: list[FindingView]) -> list[FindingView]:
@@ -190,13 +308,10 @@ def _new_blocking(after: list[FindingView], before: list[FindingView]) -> list[F
     return [v for v in after if v.blocking and _error_key(v) not in known]
 
 
-def _message(view: FindingView) -> str:
-    where = f'peer {view.peer!r}, ' if view.peer else ''
-    return f'{view.message} ({where}Kea: {view.field or "relationship"})'
-
-
 def _relationship_field(view: FindingView, mode_changed: bool) -> str:
     field = view.field
+    if view.relationship is not None:
+        return NON_FIELD_ERRORS
     if field in _PARAMETER_ATTRS:
         return _PARAMETER_ATTRS[field]
     if field == 'mode' or (field.startswith('peers') and mode_changed):
@@ -204,7 +319,7 @@ def _relationship_field(view: FindingView, mode_changed: bool) -> str:
     if field.startswith('state-machine'):
         return 'state_machine'
     head = field.split('.', 1)[0].split('[', 1)[0]
-    if head and head not in ('peers', 'this-server-name', 'mode'):
+    if head and head not in ('peers', 'this-server-name'):
         return 'extra_parameters'
     return NON_FIELD_ERRORS
 
@@ -221,7 +336,7 @@ def check_relationship(relationship: Any) -> None:
     """
     from ..models import HARelationship
 
-    peers = list(relationship.peers.select_related('server__address')) if relationship.pk else []
+    peers = _saved_peers(relationship)
     after = relationship_findings(relationship, peers)
     before: list[FindingView] = []
     mode_changed = False
@@ -232,12 +347,29 @@ def check_relationship(relationship: Any) -> None:
             mode_changed = saved.mode != relationship.mode
     errors: dict[str, list[str]] = {}
     for view in _new_blocking(after, before):
-        errors.setdefault(_relationship_field(view, mode_changed), []).append(_message(view))
+        field = _relationship_field(view, mode_changed)
+        if field in _PARAMETER_ATTRS.values() and _field_invalid(relationship, field):
+            continue  # The field's own validators already say it (e.g. above the maximum).
+        errors.setdefault(field, []).append(view.text)
     _raise(errors)
+
+
+def _field_invalid(instance: Any, name: str) -> bool:
+    field = instance._meta.get_field(name)
+    try:
+        field.run_validators(getattr(instance, name))
+    except ValidationError:
+        return True
+    return False
 
 
 def _peer_field(view: FindingView, index: int) -> str:
     prefix = f'peers[{index}].'
+    if view.relationship is not None:
+        return NON_FIELD_ERRORS
+    if view.field == 'peers':
+        # Errors about the list as a whole (two primaries, a secondary in hot-standby, ...) are about roles.
+        return 'role'
     if not view.field.startswith(prefix):
         return NON_FIELD_ERRORS
     key = view.field[len(prefix) :]
@@ -255,7 +387,7 @@ def check_peer(peer: Any) -> None:
     new errors from Kea's rules, each on the field it concerns.
     """
     relationship = peer.relationship
-    saved_peers = list(relationship.peers.select_related('server__address'))
+    saved_peers = _saved_peers(relationship)
     others = [p for p in saved_peers if p.pk != peer.pk]
     errors: dict[str, list[str]] = {}
 
@@ -278,18 +410,15 @@ def check_peer(peer: Any) -> None:
     before = relationship_findings(relationship, saved_peers)
     index = next(i for i, p in enumerate(after_peers) if p is peer)
     for view in _new_blocking(after, before):
-        errors.setdefault(_peer_field(view, index), []).append(_message(view))
+        errors.setdefault(_peer_field(view, index), []).append(view.text)
     _raise(errors)
 
 
 def _name_used_elsewhere(peer: Any, others: list[Any]) -> str | None:
-    """Kea needs peer names unique across all relationships of one server (hub and spoke)."""
+    """Kea needs peer names unique across all relationships of a server (hub and spoke), whatever its version."""
     from ..models import HAPeer
 
     servers = {peer.server_id, *(p.server_id for p in others)}
-    names = {peer.effective_name: peer.server}
-    for other in others:
-        names.setdefault(other.effective_name, other.server)
     elsewhere = (
         HAPeer.objects.filter(relationship__peers__server_id__in=servers)
         .exclude(relationship_id=peer.relationship_id)
@@ -303,6 +432,11 @@ def _name_used_elsewhere(peer: Any, others: list[Any]) -> str | None:
                 f'({other.server}); Kea needs peer names unique across all relationships of a server.'
             )
     return None
+
+
+#
+# Rendering
+#
 
 
 def server_relationships(server: Any) -> list[Any]:
@@ -322,7 +456,7 @@ def render_context(server: Any, relationships: Iterable[Any] | None = None, reve
         relationships = server_relationships(server)
     values = []
     for relationship in relationships:
-        peers = list(relationship.peers.all())
+        peers = ordered_peers(relationship.peers.all())
         me = next((p for p in peers if p.server_id == server.pk), None)
         values.append(relationship_value(relationship, peers, me.effective_name if me else None, reveal=reveal))
     return RenderContext(
@@ -353,5 +487,4 @@ def render_server(server: Any, relationships: Iterable[Any] | None = None) -> Re
 
 def render_relationship(relationship: Any) -> list[RenderedBlock]:
     """The rendered block of each peer's server (each with all the relationships that server is in)."""
-    peers = ordered_peers(relationship.peers.select_related('server__address'))
-    return [render_server(peer.server) for peer in peers]
+    return [render_server(peer.server) for peer in ordered_peers(_saved_peers(relationship))]

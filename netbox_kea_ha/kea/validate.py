@@ -154,7 +154,7 @@ def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCo
             )
         else:
             listeners[key] = str(me.name)
-    mt = {rel.effective('multi-threading.enable-multi-threading', version) for rel in rels}
+    mt = {rel.effective('multi-threading.enable-multi-threading', version) is True for rel in rels}
     if len(mt) > 1:
         out.warning(
             '',
@@ -412,15 +412,21 @@ def _check_control_socket_clash(
 
 
 def _subnets(server: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any] | None]]:
+    """Every subnet map of a server config (top level and in shared networks) with its path and network."""
+
+    def listed(holder: Mapping[str, Any], key: str) -> list[Any]:
+        value = holder.get(key)
+        return value if isinstance(value, list) else []
+
     for key in ('subnet4', 'subnet6'):
-        for i, subnet in enumerate(server.get(key) or []):
+        for i, subnet in enumerate(listed(server, key)):
             if isinstance(subnet, Mapping):
                 yield f'{key}[{i}]', subnet, None
-    for n, network in enumerate(server.get('shared-networks') or []):
+    for n, network in enumerate(listed(server, 'shared-networks')):
         if not isinstance(network, Mapping):
             continue
         for key in ('subnet4', 'subnet6'):
-            for i, subnet in enumerate(network.get(key) or []):
+            for i, subnet in enumerate(listed(network, key)):
                 if isinstance(subnet, Mapping):
                     yield f'shared-networks[{n}].{key}[{i}]', subnet, network
 

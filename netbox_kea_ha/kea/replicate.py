@@ -26,6 +26,7 @@ __all__ = (
     'RENDERED_HOOKS',
     'SERVER_KEYS',
     'SHARED_KEYS',
+    'ConfigError',
     'KeyClass',
     'KeySets',
     'ReplicationError',
@@ -145,7 +146,11 @@ SERVER_KEYS = frozenset(
 )
 
 
-class ReplicationError(ValueError):
+class ConfigError(ValueError):
+    """A value that is not a Kea server config (`{'Dhcp4': {...}}` or `{'Dhcp6': {...}}`); the message says why."""
+
+
+class ReplicationError(ConfigError):
     """A config or key list that replication cannot work with; the message names what is wrong."""
 
 
@@ -204,14 +209,14 @@ def config_root(config: Any) -> tuple[str, Mapping[str, Any]]:
     Accepts `{'Dhcp4': {...}}` and the `arguments` of `config-get` (which may also carry `hash`).
     """
     if not isinstance(config, Mapping):
-        raise ReplicationError(f'a Kea config must be a JSON object, got {type(config).__name__}')
+        raise ConfigError(f'a Kea config must be a JSON object, got {type(config).__name__}')
     roots = [key for key in CONFIG_ROOTS if key in config]
     if len(roots) != 1:
         found = ', '.join(repr(k) for k in config) or 'nothing'
-        raise ReplicationError(f'a Kea config must hold exactly one of Dhcp4 or Dhcp6, found {found}')
+        raise ConfigError(f'a Kea config must hold exactly one of Dhcp4 or Dhcp6, found {found}')
     inner = config[roots[0]]
     if not isinstance(inner, Mapping):
-        raise ReplicationError(f'{roots[0]} must be a JSON object, got {type(inner).__name__}')
+        raise ConfigError(f'{roots[0]} must be a JSON object, got {type(inner).__name__}')
     return roots[0], inner
 
 

@@ -5,6 +5,7 @@ import pytest
 from netbox_kea_ha.kea.replicate import (
     SERVER_KEYS,
     SHARED_KEYS,
+    ConfigError,
     KeyClass,
     KeySets,
     ReplicationError,
@@ -222,7 +223,7 @@ def test_config_get_arguments_with_hash_are_accepted():
     ],
 )
 def test_bad_configs_are_named(config, message):
-    with pytest.raises(ReplicationError, match=message.replace('(', r'\(')):
+    with pytest.raises(ConfigError, match=message.replace('(', r'\(')):
         build_peer_config(config, [LEASE_CMDS])
 
 

@@ -27,6 +27,8 @@ class KeaHAConfig(PluginConfig):
     min_version = '4.6.0'
     max_version = '4.6.99'
     default_settings = DEFAULT_SETTINGS
+    # A package, not a module: point NetBox at the list of Query classes.
+    graphql_schema = 'graphql.schema.schema'
 
     def ready(self):
         """Validate the settings, then load the modules that register jobs and signal handlers."""

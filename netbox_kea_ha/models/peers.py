@@ -9,7 +9,7 @@ from netbox.models import PrimaryModel
 
 from ..choices import HARoleChoices, HAStateChoices
 from ..crypto import SecretError, validate_reference
-from .secrets import SecretsMixin
+from .secrets import SecretsMixin, write_only_secret
 from .servers import url_host
 
 __all__ = (
@@ -138,6 +138,8 @@ class HAPeer(SecretsMixin, PrimaryModel):
         null=True,
         editable=False,
     )
+
+    basic_auth_password = write_only_secret('basic_auth_password')
 
     secret_fields = {'basic_auth_password': ('_basic_auth_password', 'basic_auth_password_ref')}
 

@@ -4,7 +4,25 @@ import hashlib
 
 from ..crypto import decrypt, encrypt, read_reference, validate_reference
 
-__all__ = ('SecretsMixin',)
+__all__ = (
+    'SecretsMixin',
+    'write_only_secret',
+)
+
+
+def write_only_secret(name):
+    """
+    A write-only attribute for a password: assigning stores it encrypted (empty or None clears it), reading raises
+    AttributeError. It lets `Model(password=...)`, `objects.create(...)` and REST serializers set a password.
+    """
+
+    def getter(self):
+        raise AttributeError(f'{name} is write-only')
+
+    def setter(self, value):
+        self.set_secret(name, value)
+
+    return property(getter, setter, doc=f'Write-only: assigning stores {name} encrypted; reading is refused.')
 
 
 class SecretsMixin:

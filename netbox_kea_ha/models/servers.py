@@ -21,7 +21,7 @@ from ..choices import (
 from ..crypto import SecretError, validate_reference
 from ..kea.ha import KeaVersion
 from ..plugin_settings import get_setting
-from .secrets import SecretsMixin
+from .secrets import SecretsMixin, write_only_secret
 
 __all__ = (
     'KeaServer',
@@ -201,6 +201,8 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         blank=True,
         editable=False,
     )
+
+    password = write_only_secret('password')
 
     secret_fields = {'password': ('_password', 'password_ref')}
 

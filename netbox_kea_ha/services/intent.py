@@ -10,6 +10,7 @@ known yet is checked against Kea 2.2 and Kea 3.0: an error both refuse stays an 
 refuses becomes a warning that says so.
 """
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -104,6 +105,13 @@ class RenderedBlock:
     server: Any
     hooks_libraries: list[dict[str, Any]] | None
     error: str | None = None
+    #: What validation says about the rendered block (paths relative to `hooks-libraries`).
+    findings: tuple[FindingView, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The block as indented JSON, keys in the order they were rendered."""
+        return json.dumps(self.hooks_libraries, indent=2) if self.hooks_libraries is not None else ''
 
 
 def ordered_peers(peers: Iterable[Any]) -> list[Any]:
@@ -449,7 +457,10 @@ def server_relationships(server: Any) -> list[Any]:
 
 
 def render_context(server: Any, relationships: Iterable[Any] | None = None, reveal: bool = False) -> Any:
-    """The RenderContext of a server: its tag, hooks dir, family, version, and every relationship it is a peer of."""
+    """
+    The RenderContext of a server: its this-server-name, hooks dir, family, version, and every relationship it is
+    a peer of (each as the server sees it). Passwords are REDACTED unless `reveal` is true.
+    """
     from ..kea.render import RenderContext
 
     if relationships is None:
@@ -459,8 +470,9 @@ def render_context(server: Any, relationships: Iterable[Any] | None = None, reve
         peers = ordered_peers(relationship.peers.all())
         me = next((p for p in peers if p.server_id == server.pk), None)
         values.append(relationship_value(relationship, peers, me.effective_name if me else None, reveal=reveal))
+    server_tag = values[0].this_server_name if values and values[0].this_server_name else server.effective_server_tag
     return RenderContext(
-        server_tag=server.effective_server_tag,
+        server_tag=server_tag,
         hooks_dir=server.effective_hooks_dir,
         family=server.family,
         relationships=tuple(values),
@@ -474,15 +486,19 @@ def _template_dirs() -> tuple[str, ...]:
 
 
 def render_server(server: Any, relationships: Iterable[Any] | None = None) -> RenderedBlock:
-    """A server's `hooks-libraries` block for display: passwords never revealed, and redacted once more."""
+    """
+    A server's `hooks-libraries` block for display, with the findings on it: passwords never revealed, and
+    redacted once more. Rendering errors (a template problem, nothing to render) come back as `error`.
+    """
     from ..kea.redact import redact_secrets
-    from ..kea.render import RenderError, render_hooks_libraries
+    from ..kea.render import RenderError, render_hooks_block
 
     try:
-        block = render_hooks_libraries(render_context(server, relationships), template_dirs=_template_dirs())
+        block = render_hooks_block(render_context(server, relationships), template_dirs=_template_dirs())
     except (RenderError, SecretError) as exc:
         return RenderedBlock(server, None, str(exc))
-    return RenderedBlock(server, redact_secrets(block))
+    findings = tuple(_view(f, (), server=str(server)) for f in block.findings)
+    return RenderedBlock(server, redact_secrets(block.hooks_libraries), None, findings)
 
 
 def render_relationship(relationship: Any) -> list[RenderedBlock]:

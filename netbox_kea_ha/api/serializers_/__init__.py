@@ -1,0 +1,1 @@
+"""REST serializers, one module per model (re-exported by `api.serializers`)."""

@@ -1,0 +1,79 @@
+"""REST viewsets under /api/plugins/kea-ha/; `relationships/{id}/render/` shows what each peer's server would get."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import APIRootView
+
+from netbox.api.viewsets import NetBoxModelViewSet
+
+from .. import filtersets
+from ..models import HAPeer, HARelationship, KeaServer
+from ..services.intent import relationship_findings, render_relationship
+from . import serializers
+
+__all__ = (
+    'HAPeerViewSet',
+    'HARelationshipViewSet',
+    'KeaHARootView',
+    'KeaServerViewSet',
+)
+
+
+class KeaHARootView(APIRootView):
+    """Kea HA API root."""
+
+    def get_view_name(self):
+        """Title of the API root page."""
+        return 'Kea HA'
+
+
+class KeaServerViewSet(NetBoxModelViewSet):
+    """Kea servers."""
+
+    queryset = KeaServer.objects.select_related('device', 'virtual_machine', 'address')
+    serializer_class = serializers.KeaServerSerializer
+    filterset_class = filtersets.KeaServerFilterSet
+
+
+class HARelationshipViewSet(NetBoxModelViewSet):
+    """HA relationships, with their peers nested (read-only)."""
+
+    queryset = HARelationship.objects.prefetch_related('peers__server')
+    serializer_class = serializers.HARelationshipSerializer
+    filterset_class = filtersets.HARelationshipFilterSet
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['get'], url_path='render')
+    def render(self, request, pk):
+        """
+        The `hooks-libraries` block each peer's server would get (passwords redacted), or why it cannot be rendered,
+        and the validation findings. Computed from NetBox's data; nothing is sent to Kea.
+        """
+        relationship = self.get_object()
+        context = {'request': request}
+        blocks = render_relationship(relationship)
+        return Response(
+            {
+                'relationship': serializers.HARelationshipSerializer(relationship, nested=True, context=context).data,
+                'findings': [finding.as_dict() for finding in relationship_findings(relationship)],
+                'servers': [
+                    {
+                        'server': serializers.KeaServerSerializer(block.server, nested=True, context=context).data,
+                        'hooks_libraries': block.hooks_libraries,
+                        'error': block.error,
+                        'findings': [finding.as_dict() for finding in block.findings],
+                    }
+                    for block in blocks
+                ],
+            }
+        )
+
+
+class HAPeerViewSet(NetBoxModelViewSet):
+    """Peers of HA relationships."""
+
+    queryset = HAPeer.objects.select_related('relationship', 'server', 'server__address')
+    serializer_class = serializers.HAPeerSerializer
+    filterset_class = filtersets.HAPeerFilterSet

@@ -1,0 +1,20 @@
+"""The plugin's forms: one module per model, each with its edit, import, bulk-edit and filter forms."""
+
+from .peers import *
+from .relationships import *
+from .servers import *
+
+__all__ = (
+    'HAPeerBulkEditForm',
+    'HAPeerFilterForm',
+    'HAPeerForm',
+    'HAPeerImportForm',
+    'HARelationshipBulkEditForm',
+    'HARelationshipFilterForm',
+    'HARelationshipForm',
+    'HARelationshipImportForm',
+    'KeaServerBulkEditForm',
+    'KeaServerFilterForm',
+    'KeaServerForm',
+    'KeaServerImportForm',
+)

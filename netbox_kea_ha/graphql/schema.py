@@ -1,0 +1,28 @@
+"""GraphQL queries, prefixed `kea_ha_` so they cannot clash with NetBox's or other plugins'."""
+
+import strawberry
+import strawberry_django
+
+from .types import HAPeerType, HARelationshipType, KeaServerType
+
+__all__ = (
+    'KeaHAQuery',
+    'schema',
+)
+
+
+@strawberry.type(name='Query')
+class KeaHAQuery:
+    """kea_ha_server(_list), kea_ha_relationship(_list), kea_ha_peer(_list)."""
+
+    kea_ha_server: KeaServerType = strawberry_django.field()
+    kea_ha_server_list: list[KeaServerType] = strawberry_django.field()
+
+    kea_ha_relationship: HARelationshipType = strawberry_django.field()
+    kea_ha_relationship_list: list[HARelationshipType] = strawberry_django.field()
+
+    kea_ha_peer: HAPeerType = strawberry_django.field()
+    kea_ha_peer_list: list[HAPeerType] = strawberry_django.field()
+
+
+schema = [KeaHAQuery]

@@ -1,0 +1,1 @@
+"""Declarative UI (NetBox 4.6 layouts): attributes and panels of the plugin's detail pages."""

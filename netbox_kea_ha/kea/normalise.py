@@ -5,19 +5,21 @@ Normalise a Dhcp4/Dhcp6 config so that configs Kea treats the same compare equal
 (lifetimes, timers, `relay`, ...) from the global level and shared networks into each subnet, rewrites pools
 (`"192.0.2.10 - 192.0.2.99"` -> `"192.0.2.10-192.0.2.99"`, ranges that are whole prefixes -> `"192.0.2.0/26"`),
 adds the code to options given by name and the name to options given by code, rewrites host identifiers and hex
-data, renames `output_options`, reorders reservations and adds `hash` (2.6+). `normalise` maps both forms to one
-compact canonical form:
+data, writes loggers' `output-options` (2.6+), reorders pools and reservations and adds `hash` (2.6+). `normalise`
+maps both forms to one compact canonical form:
 
 * values equal to Kea's default for that element kind and Kea version are dropped (tables measured from real
   Kea: `netbox_kea_ha.kea.defaults`);
 * a subnet or shared-network value equal to what it would inherit is dropped (Kea's own derivation rules,
   `INHERITED`); min/max lifetimes equal to what Kea would set are dropped;
 * pools, prefixes, addresses, host identifiers and hex option data are written one way; options are named by
-  (space, code); `output_options` becomes `output-options`; `hash` goes;
+  (space, code); loggers' `output-options` becomes `output_options` (the spelling every Kea reads); `hash` goes;
 * lists whose order means nothing to Kea (subnets, shared networks, options, option definitions, reservations,
   peers, loggers) are sorted by identity; the others keep their order.
 
-The result is Kea-shaped (`{'Dhcp4': {...}}`), never mutates its input, and compares with `==`. `diff` builds on it.
+The result is Kea-shaped (`{'Dhcp4': {...}}`), never mutates its input, and compares with `==`. It is also a valid,
+equivalent Kea config: the compact form of a `config-get` answer can be edited (a global timer then reaches every
+subnet that inherits it, which it would not in the expanded answer) and pushed. `diff` builds on it.
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ _IDENTIFIER_STYLE = {
     'flex-id': (False, False),
 }
 _MISSING = object()
+#: Keys Kea requires whenever their map is given (`server-id.type`): never dropped, even with the default value.
+_REQUIRED = frozenset({'type'})
 _HEX_PAIRS = re.compile(r'^[0-9A-Fa-f]*$')
 
 
@@ -478,7 +482,7 @@ class Normaliser:
             for key, value in element.items():
                 if type(value) is dict or type(value) is list:
                     value = self._value(kind, key, value, options)
-                if key in table and _same(value, table[key]):
+                if key in table and key not in _REQUIRED and _same(value, table[key]):
                     continue
                 out[key] = value
         else:
@@ -573,9 +577,10 @@ class Normaliser:
         return element
 
     def _pre_logger(self, element: dict[str, Any], options: dict[tuple[str, str], int]) -> dict[str, Any]:
-        if 'output_options' in element:
+        # Kea 2.6+ writes `output-options`, which Kea 2.2 refuses; every version reads `output_options`.
+        if 'output-options' in element:
             element = dict(element)
-            element['output-options'] = element.pop('output_options')
+            element['output_options'] = element.pop('output-options')
         return element
 
 

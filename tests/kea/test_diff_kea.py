@@ -309,3 +309,24 @@ def test_password_change_is_found_and_never_shown(servers):
     assert [c.path.rsplit('.', 1)[-1] for c in diff] == ['basic-auth-password']
     assert 'not-shown' not in diff.text() + repr(diff.changes)
     assert 'other' not in diff.text() + repr(diff.changes)
+
+
+@pytest.mark.parametrize(('family', 'name'), [(4, n) for n in V4_CASES] + [(6, n) for n in V6_CASES])
+def test_normalised_form_is_an_equivalent_config_kea_takes(servers, family, name):
+    """The compact form of a config-get answer can be set as it is, and Kea then runs the same config."""
+    server = servers[family]
+    _, got = round_trip(server, (V4_CASES if family == 4 else V6_CASES)[name])
+    compact = normalise(got)
+    config_set(server, compact)
+    assert diff_configs(got, config_get(server)).empty
+
+
+def test_a_global_timer_edited_in_the_compact_form_reaches_inheriting_subnets(servers):
+    server = servers[4]
+    _, got = round_trip(server, BASE)
+    compact = normalise(got)
+    compact['Dhcp4']['renew-timer'] = 1000
+    config_set(server, compact)
+    subnets = {s['subnet']: s for s in config_get(server)['Dhcp4']['subnet4']}
+    assert subnets['192.0.2.0/24']['renew-timer'] == 1000
+    assert subnets['198.51.100.0/24']['renew-timer'] == 1000

@@ -34,3 +34,5 @@ class KeaHAConfig(PluginConfig):
         """Validate the settings, then load the modules that register jobs and signal handlers."""
         super().ready()
         validate_settings(settings.PLUGINS_CONFIG.get(self.name, {}))
+        # Registers the system jobs (scheduled status and sync) with NetBox's rqworker.
+        from . import jobs  # noqa: F401

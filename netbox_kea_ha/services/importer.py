@@ -1,0 +1,533 @@
+"""
+Import: read what a Kea server runs and make NetBox say the same.
+
+`import_server` reads the server's running config (`config-get`) and version through its control endpoint,
+detects its HA relationship(s) (`kea.detect`), and creates or updates, in one transaction:
+
+* the server itself: its server tag (`this-server-name`), Kea version and hooks directory;
+* each relationship: mode, every HA parameter that differs from Kea's default for the detected version and mode
+  (so the form shows what was chosen), `state-machine`, unknown keys in `extra_parameters`, and every validation
+  finding of the detected config;
+* each peer, and each partner server: matched first by the peer already in NetBox, then by the host of its peer
+  URL to an `ipam.IPAddress` (and through the address's interface to its device or virtual machine). An address
+  NetBox does not know is created; a partner whose address is not assigned to a device or VM is tagged
+  `kea-ha-unassigned` and reported. A partner's control port is its peer URL's port when the peers talk through
+  Control Agents (Kea 2.2's default), and its control credentials come from the peer's basic-auth entry when it
+  has none.
+
+Only what changed is saved (each object is snapshotted first), so the change log shows exactly what changed and
+importing twice writes nothing.
+"""
+
+import ipaddress
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from dcim.models import Device
+from extras.models import Tag
+from ipam.models import IPAddress
+from virtualization.models import VirtualMachine
+
+from ..choices import ControlSchemeChoices, HARoleChoices
+from ..kea.client import KeaClient
+from ..kea.detect import DetectionError, detect
+from ..kea.exceptions import KeaError
+from ..kea.ha import HA_PARAMETERS, PEER_KEYS
+from ..kea.kea_url import parse_kea_url
+from ..models import HAPeer, HARelationship, KeaServer
+from ..models.peers import MODELLED_PEER_KEYS
+from ..plugin_settings import get_setting
+from .endpoints import EndpointError, server_endpoint
+from .intent import FindingView
+
+__all__ = (
+    'UNASSIGNED_TAG',
+    'ImportFailed',
+    'ImportReport',
+    'apply_detection',
+    'import_server',
+    'read_server',
+)
+
+#: Slug of the tag that flags partner servers whose address is not assigned to a device or VM.
+UNASSIGNED_TAG = 'kea-ha-unassigned'
+
+
+class ImportFailed(Exception):
+    """The import cannot be done; the message says why (nothing was changed)."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the server and its role(s), and the objects created, updated and left unchanged."""
+
+    server: str
+    this_server_names: list = field(default_factory=list)
+    roles: list = field(default_factory=list)
+    kea_version: str = ''
+    relationships: list = field(default_factory=list)
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    deleted: list = field(default_factory=list)
+    unassigned: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        """True when the import created, updated or deleted anything."""
+        return bool(self.created or self.updated or self.deleted)
+
+    def as_dict(self):
+        """The report as job data."""
+        return {
+            'server': self.server,
+            'this_server_names': self.this_server_names,
+            'roles': self.roles,
+            'kea_version': self.kea_version,
+            'relationships': self.relationships,
+            'created': self.created,
+            'updated': self.updated,
+            'unchanged': self.unchanged,
+            'deleted': self.deleted,
+            'unassigned': self.unassigned,
+            'findings': self.findings,
+        }
+
+    def note(self, outcome, label):
+        """Record `created` / `updated` / `unchanged` for an object label."""
+        getattr(self, outcome).append(label)
+
+
+def read_server(server, timeout=None):
+    """(config-get arguments, Kea version text) of a server. Raises ImportFailed naming the server."""
+    try:
+        endpoint = server_endpoint(server, timeout=timeout)
+        with KeaClient(endpoint) as kea:
+            running = kea.config_get()
+            version = kea.version_get()
+    except (EndpointError, KeaError) as exc:
+        raise ImportFailed(f'cannot read the running config of {server}: {exc}') from None
+    config = dict(running.config)
+    if running.hash:
+        config['hash'] = running.hash
+    return config, version
+
+
+def import_server(server, logger=None, timeout=None):
+    """Read `server`'s running config and import its HA relationships (see the module docstring)."""
+    if logger:
+        logger.info(f'reading the running config of {server} at {server.control_url}')
+    config, version = read_server(server, timeout=timeout)
+    if logger:
+        logger.info(f'{server} runs Kea {version.version}')
+    try:
+        detection = detect(config, version=version.version)
+    except DetectionError as exc:
+        raise ImportFailed(f'the running config of {server} cannot be read as a Kea server config: {exc}') from None
+    return apply_detection(server, detection, str(version.version), logger=logger)
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _label(obj):
+    return f'{obj._meta.verbose_name} {obj}'
+
+
+def _save(obj, values, report, secrets=None):
+    """Create, or update only what differs (snapshot first, so the change log shows the change)."""
+    secrets = secrets or {}
+    if obj.pk is None:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        for name, value in secrets.items():
+            obj.set_secret(name, value)
+        obj.save()
+        report.note('created', _label(obj))
+        return True
+    changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
+    secret_changes = {name: value for name, value in secrets.items() if _secret_differs(obj, name, value)}
+    if not changed and not secret_changes:
+        report.note('unchanged', _label(obj))
+        return False
+    obj.snapshot()
+    for name, value in changed.items():
+        setattr(obj, name, value)
+    for name, value in secret_changes.items():
+        obj.set_secret(name, value)
+    obj.save()
+    report.note('updated', _label(obj))
+    return True
+
+
+def _secret_differs(obj, name, value):
+    if not value:
+        return obj.has_secret(name)
+    try:
+        return obj.get_secret(name) != value
+    except Exception:  # unreadable (wrong key, missing env): set it again
+        return True
+
+
+def _url_host(url):
+    """The IP of a peer URL's host, or None when it is not an IP literal."""
+    try:
+        parsed = parse_kea_url(str(url))
+    except ValueError:
+        return None
+    address = parsed.address()
+    return str(address) if address is not None else None
+
+
+def _url_port(url):
+    try:
+        return parse_kea_url(str(url)).port or None
+    except ValueError:
+        return None
+
+
+def _host_of(ip):
+    """The device or VM an IPAddress belongs to: through its interface, or as a primary/OOB IP."""
+    assigned = ip.assigned_object
+    if assigned is not None:
+        parent = getattr(assigned, 'parent_object', None)
+        if isinstance(parent, Device | VirtualMachine):
+            return parent
+    for model in (Device, VirtualMachine):
+        found = model.objects.filter(primary_ip4=ip).first() or model.objects.filter(primary_ip6=ip).first()
+        if found is not None:
+            return found
+    oob = Device.objects.filter(oob_ip=ip).first()
+    return oob
+
+
+def _find_address(host):
+    """The IPAddress of a host IP: one assigned to an interface first; None when NetBox does not know it."""
+    candidates = list(IPAddress.objects.filter(address__net_host=host).order_by('pk'))
+    assigned = [ip for ip in candidates if ip.assigned_object_id]
+    return (assigned or candidates or [None])[0]
+
+
+def _unassigned_tag():
+    tag = Tag.objects.filter(slug=UNASSIGNED_TAG).first()
+    if tag is None:
+        tag = Tag(
+            name='Kea HA: unassigned',
+            slug=UNASSIGNED_TAG,
+            color='ff9800',
+            description='A Kea server found by an import whose address is not assigned to a device or VM',
+        )
+        tag.save()
+    return tag
+
+
+def _set_host(server, host):
+    if isinstance(host, Device):
+        return {'device': host, 'virtual_machine': None}
+    if isinstance(host, VirtualMachine):
+        return {'device': None, 'virtual_machine': host}
+    return {}
+
+
+def _free_name(candidate, family):
+    names = [candidate, f'{candidate}-{family}'] + [f'{candidate}-{i}' for i in range(2, 100)]
+    for name in names:
+        if not KeaServer.objects.filter(name=name).exists():
+            return name
+    raise ImportFailed(f'no free Kea server name for {candidate!r}')
+
+
+def _relationship_findings(detection, index, rel):
+    """The detection's findings that concern relationship `index`, as the relationship stores them."""
+    names = [str(p.name) for p in rel.peers]
+    prefix = None
+    if detection.ha_library is not None:
+        # Findings of one relationship carry `...high-availability[index]` in their path.
+        prefix = f'high-availability[{index}]'
+    out = []
+    for finding in detection.findings:
+        path = finding.field
+        marker = path.find('high-availability[')
+        if marker != -1:
+            rest = path[marker:]
+            if prefix is None or not rest.startswith(prefix):
+                continue
+            path = rest[len(prefix) :].lstrip('.')
+        peer = None
+        if path.startswith('peers[') and ']' in path:
+            position = path[len('peers[') : path.index(']')]
+            if position.isdigit() and int(position) < len(names):
+                peer = names[int(position)]
+        view = FindingView(
+            severity=str(finding.severity),
+            field=path,
+            message=finding.message,
+            code=finding.code,
+            incomplete=finding.incomplete,
+            peer=peer,
+        )
+        out.append(view.as_dict())
+    return out
+
+
+def _parameters(rel, version, mode):
+    """Model field values of the HA parameters: set only where they differ from Kea's default."""
+    values = {}
+    for parameter in HA_PARAMETERS:
+        value = rel.parameters.get(parameter.key)
+        if value is not None and value == parameter.default_for(version, mode) and type(value) is parameter.type:
+            value = None
+        values[parameter.attr] = value
+    return values
+
+
+def _state_machine(rel):
+    machine = rel.state_machine
+    if isinstance(machine, dict) and isinstance(machine.get('states'), list):
+        return list(machine['states'])
+    return []
+
+
+def _match_relationship(server, rel):
+    """The NetBox relationship this detected one is: the server's relationship sharing the most peer names."""
+    names = {str(p.name) for p in rel.peers}
+    best, best_overlap = None, 0
+    for candidate in HARelationship.objects.filter(peers__server=server).distinct().prefetch_related('peers__server'):
+        overlap = len(names & {p.effective_name for p in candidate.peers.all()})
+        if overlap > best_overlap:
+            best, best_overlap = candidate, overlap
+    return best
+
+
+def _new_relationship_name(rel):
+    base = ' / '.join(str(p.name) for p in rel.peers) or 'imported'
+    name = base[:100]
+    suffix = 2
+    while HARelationship.objects.filter(name=name).exists():
+        name = f'{base[:90]} ({suffix})'
+        suffix += 1
+    return name
+
+
+# --- the import ---------------------------------------------------------------------------------------------------
+
+
+def apply_detection(server, detection, kea_version='', logger=None):
+    """Make NetBox match a `Detection` of `server`'s running config; an ImportReport. One transaction."""
+    report = ImportReport(server=str(server), kea_version=kea_version)
+    if detection.family != server.family:
+        raise ImportFailed(
+            f'{server} is a {server.family} server in NetBox, but its running config is a {detection.family} config'
+        )
+    if not detection.has_ha:
+        raise ImportFailed(
+            f'{server} runs no HA relationship: its running config has no {"libdhcp_ha.so"} entry with a '
+            'high-availability list in hooks-libraries'
+        )
+    version = detection.kea_version
+    with transaction.atomic():
+        server = KeaServer.objects.select_for_update().get(pk=server.pk)
+        for index, (rel, name, role) in enumerate(
+            zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)
+        ):
+            if role is None:
+                raise ImportFailed(
+                    f'{server}: this-server-name {name!r} names no peer of relationship {index + 1} '
+                    f'(peers: {", ".join(str(p.name) for p in rel.peers)}); Kea refuses such a config'
+                )
+            report.this_server_names.append(name)
+            report.roles.append(role)
+        # The server first: its tag decides how its peers are named.
+        server_values = {'kea_version': kea_version or server.kea_version}
+        tags = set(report.this_server_names)
+        if len(tags) == 1:
+            tag = tags.pop()
+            server_values['server_tag'] = '' if tag == server.name and not server.server_tag else tag
+        if detection.hooks_dir and server.hooks_dir != detection.hooks_dir:
+            # Blank follows the hooks_dir setting: keep it blank when the setting already says the same.
+            server_values['hooks_dir'] = '' if detection.hooks_dir == get_setting('hooks_dir') else detection.hooks_dir
+        _save(server, server_values, report)
+        KeaServer.objects.filter(pk=server.pk).update(last_seen=timezone.now())
+        for index, (rel, name, role) in enumerate(
+            zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)
+        ):
+            if logger:
+                logger.info(f'{server} is peer {name!r} ({role}) of a {rel.mode} relationship')
+            _import_relationship(server, detection, index, rel, name, version, report, logger)
+    if logger:
+        logger.info(
+            f'created {len(report.created)}, updated {len(report.updated)}, deleted {len(report.deleted)}, '
+            f'unchanged {len(report.unchanged)}'
+        )
+    return report
+
+
+def _import_relationship(server, detection, index, rel, this_name, version, report, logger):
+    relationship = _match_relationship(server, rel)
+    me = rel.peer(this_name)
+    if relationship is not None and me is not None and me.role != HARoleChoices.PRIMARY:
+        mine = relationship.peers.filter(server=server).first()
+        if mine is not None and mine.role == HARoleChoices.PRIMARY:
+            raise ImportFailed(
+                f'{server} is the primary of {relationship} in NetBox, but its this-server-name {this_name!r} names '
+                f"the peer whose role is {me.role}: the primary's this-server-name must name the primary peer"
+            )
+    if relationship is None:
+        relationship = HARelationship(name=_new_relationship_name(rel))
+    values = {
+        'mode': str(rel.mode),
+        'state_machine': _state_machine(rel),
+        'extra_parameters': dict(rel.extra),
+        'findings': _relationship_findings(detection, index, rel),
+        **_parameters(rel, version, rel.mode),
+    }
+    _save(relationship, values, report)
+    report.relationships.append(relationship.name)
+    report.findings.extend(
+        f'{relationship}: {f["severity"]}: {f["message"]}' + (f' ({f["field"]})' if f['field'] else '')
+        for f in values['findings']
+    )
+
+    existing = {p.effective_name: p for p in relationship.peers.select_related('server__address')}
+    plan = []
+    for peer in rel.peers:
+        if str(peer.name) == this_name:
+            target = server
+        elif str(peer.name) in existing:
+            target = existing[str(peer.name)].server
+        else:
+            target = None
+        plan.append((peer, target))
+    used = {t.pk for _, t in plan if t is not None}
+    resolved = []
+    for peer, target in plan:
+        if target is None:
+            target = _partner(server, detection, rel, peer, version, report, logger, exclude=used)
+            used.add(target.pk)
+        elif target.pk != server.pk:
+            _update_partner(target, rel, peer, version, report)
+        resolved.append((peer, target))
+
+    wanted = {target.pk for _, target in resolved}
+    for stale in relationship.peers.exclude(server__in=wanted):
+        label = _label(stale)
+        stale.snapshot()
+        stale.delete()
+        report.deleted.append(label)
+    for peer, target in resolved:
+        _import_peer(relationship, peer, target, report)
+
+
+def _partner(server, detection, rel, peer, version, report, logger, exclude):
+    """The KeaServer of a partner peer: found by its URL's host, or created (with the address, if need be)."""
+    host = _url_host(peer.url)
+    if host is None:
+        raise ImportFailed(f'peer {peer.name!r} has no IP literal in its URL {peer.url!r}; Kea refuses such a config')
+    known = (
+        KeaServer.objects.filter(address__address__net_host=host, family=server.family)
+        .exclude(pk__in=exclude)
+        .order_by('pk')
+        .first()
+    )
+    if known is not None:
+        _update_partner(known, rel, peer, version, report)
+        return known
+    address = _find_address(host)
+    if address is None:
+        prefix = 32 if ipaddress.ip_address(host).version == 4 else 128
+        address = IPAddress(
+            address=f'{host}/{prefix}',
+            description=f'Kea HA peer {peer.name}, created by an import of {server}',
+        )
+        address.full_clean()
+        address.save()
+        report.note('created', _label(address))
+    host_obj = _host_of(address)
+    partner = KeaServer(
+        name=_free_name(host_obj.name if host_obj is not None else str(peer.name), server.family),
+        address=address,
+        family=server.family,
+        control_kind=server.control_kind,
+        **_set_host(None, host_obj),
+    )
+    values, secrets = _partner_values(partner, rel, peer, version)
+    _save(partner, values, report, secrets=secrets)
+    _flag(partner, host_obj is None, report)
+    if logger:
+        where = f'on {host_obj}' if host_obj is not None else 'not assigned to a device or VM'
+        logger.info(f'partner {peer.name!r} ({peer.role}) is {partner} at {host}, {where}')
+    return partner
+
+
+def _partner_values(partner, rel, peer, version):
+    """Control port, scheme, tag and credentials a partner takes from its peer entry."""
+    values = {}
+    url = urlsplit(str(peer.url))
+    if url.scheme in ControlSchemeChoices.values():
+        values['control_scheme'] = url.scheme
+    if not rel.dedicated_listener(version):
+        port = _url_port(peer.url)
+        default = get_setting('control_agent_port')
+        if port and port != (partner.control_port or default):
+            values['control_port'] = port if port != default else None
+    if str(peer.name) != partner.name:
+        if partner.server_tag != str(peer.name):
+            values['server_tag'] = str(peer.name)
+    elif partner.server_tag:
+        values['server_tag'] = ''
+    secrets = {}
+    if not partner.username and peer.basic_auth_user:
+        values['username'] = str(peer.basic_auth_user)
+        if peer.basic_auth_password and not partner.has_password:
+            secrets['password'] = str(peer.basic_auth_password)
+    return values, secrets
+
+
+def _update_partner(partner, rel, peer, version, report):
+    values, secrets = _partner_values(partner, rel, peer, version)
+    if not partner.device_id and not partner.virtual_machine_id and partner.address_id:
+        values.update(_set_host(partner, _host_of(partner.address)))
+    _save(partner, values, report, secrets=secrets)
+    _flag(partner, not (partner.device_id or partner.virtual_machine_id), report)
+
+
+def _flag(partner, unassigned, report):
+    tagged = partner.tags.filter(slug=UNASSIGNED_TAG).exists()
+    if unassigned:
+        report.unassigned.append(str(partner))
+        if not tagged:
+            partner.snapshot()
+            partner.tags.add(_unassigned_tag())
+    elif tagged:
+        partner.snapshot()
+        partner.tags.remove(_unassigned_tag())
+
+
+def _peer_extra(peer):
+    extra = {key: getattr(peer, key.replace('-', '_')) for key in PEER_KEYS if key not in MODELLED_PEER_KEYS}
+    extra = {key: value for key, value in extra.items() if value is not None}
+    return extra | dict(peer.extra)
+
+
+def _import_peer(relationship, peer, target, report):
+    record = HAPeer.objects.filter(relationship=relationship, server=target).first()
+    if record is None:
+        record = HAPeer(relationship=relationship, server=target)
+    record.server = target
+    name = '' if str(peer.name) == target.effective_server_tag else str(peer.name)
+    values = {
+        'name': name,
+        'role': str(peer.role),
+        'auto_failover': peer.auto_failover if isinstance(peer.auto_failover, bool) else None,
+        'basic_auth_user': str(peer.basic_auth_user) if peer.basic_auth_user else '',
+        'extra_parameters': _peer_extra(peer),
+    }
+    probe = HAPeer(relationship=relationship, server=target, name=name)
+    derived = probe.derived_url
+    values['url'] = '' if str(peer.url) == derived else str(peer.url)
+    secrets = {'basic_auth_password': str(peer.basic_auth_password) if peer.basic_auth_password else ''}
+    _save(record, values, report, secrets=secrets)

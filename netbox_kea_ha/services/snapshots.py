@@ -1,0 +1,93 @@
+"""
+Config snapshots: record a server's running config before NetBox pushes to it, and what was pushed.
+
+`take_snapshot` stores both configs redacted (`secrets.split_secrets`) with the secret values sealed (encrypted);
+`finish_snapshot` records how the push ended; `snapshot_config` gives back the real config for a Restore;
+`snapshot_diff` is the redacted before/after diff the snapshot page shows.
+"""
+
+import difflib
+import json
+
+from ..models import ConfigSnapshot, SnapshotActionChoices, SnapshotResultChoices
+from .secrets import join_secrets, seal, split_secrets, unseal
+
+__all__ = (
+    'finish_snapshot',
+    'snapshot_config',
+    'snapshot_diff',
+    'take_snapshot',
+)
+
+
+def take_snapshot(
+    server,
+    before,
+    after=None,
+    *,
+    relationship=None,
+    user=None,
+    job=None,
+    action=SnapshotActionChoices.SYNC,
+    restored_from=None,
+    message='',
+):
+    """Save a pending snapshot of `server`: its running config `before` and the config about to be pushed."""
+    before_redacted, before_secrets = split_secrets(before)
+    after_redacted, after_secrets = split_secrets(after) if after is not None else (None, [])
+    snapshot = ConfigSnapshot(
+        server=server,
+        relationship=relationship,
+        user=user if user is not None and user.pk else None,
+        job=job,
+        action=action,
+        restored_from=restored_from,
+        before=before_redacted,
+        after=after_redacted,
+        _secrets=seal({'before': before_secrets, 'after': after_secrets}),
+        result=SnapshotResultChoices.PENDING,
+        message=message,
+    )
+    snapshot.save()
+    return snapshot
+
+
+def finish_snapshot(snapshot, result, message=''):
+    """Record how the push ended (`SnapshotResultChoices`) and why."""
+    snapshot.result = result
+    snapshot.message = message or ''
+    ConfigSnapshot.objects.filter(pk=snapshot.pk).update(result=snapshot.result, message=snapshot.message)
+    return snapshot
+
+
+def snapshot_config(snapshot, which='before'):
+    """The real config of a snapshot (`before` or `after`), secrets put back. Raises SecretError if it cannot."""
+    if which not in ('before', 'after'):
+        raise ValueError(f"which must be 'before' or 'after', not {which!r}")
+    redacted = getattr(snapshot, which)
+    if redacted is None:
+        return None
+    secrets = unseal(snapshot._secrets, what=f'the secrets of config snapshot {snapshot.pk}')
+    return join_secrets(redacted, secrets.get(which, []))
+
+
+def _lines(config):
+    if config is None:
+        return []
+    return json.dumps(config, indent=2, sort_keys=True).splitlines()
+
+
+def snapshot_diff(snapshot, context=3):
+    """The unified diff from `before` to `after` (both redacted) as text lines; [] when `after` is unknown."""
+    if snapshot.after is None:
+        return []
+    return list(
+        difflib.unified_diff(
+            _lines(snapshot.before),
+            _lines(snapshot.after),
+            fromfile=f'{snapshot.server} running (before)',
+            tofile=f'{snapshot.server} pushed (after)',
+            n=context,
+            lineterm='',
+        )
+    )

@@ -1,0 +1,92 @@
+"""Helpers of the end-to-end suite: NetBox objects for kealab servers, job logs, and Kea's own view of a server."""
+
+from dcim.models import Device, DeviceRole, DeviceType, Interface, Manufacturer, Site
+from ipam.models import IPAddress
+from virtualization.models import VirtualMachine, VMInterface
+
+from netbox_kea_ha.models import KeaServer
+
+__all__ = ('NetBoxLab', 'ha_block', 'job_text', 'lab_name', 'running_config')
+
+
+def lab_name(lab_server):
+    """The NetBox name the suite gives a kealab server: server1 -> kea-1."""
+    return f'kea-{lab_server.name.removeprefix("server")}'
+
+
+class NetBoxLab:
+    """Builds NetBox objects that stand for kealab servers: devices (or VMs) with an interface and the server's IP."""
+
+    def __init__(self):
+        self.site = Site.objects.create(name='E2E site', slug='e2e-site')
+        maker = Manufacturer.objects.create(name='E2E maker', slug='e2e-maker')
+        self.device_type = DeviceType.objects.create(manufacturer=maker, model='E2E box', slug='e2e-box')
+        self.role = DeviceRole.objects.create(name='E2E DHCP', slug='e2e-dhcp', color='2196f3')
+
+    def device(self, name, ip=None):
+        """A device with interface eth0 carrying `ip` (a /32 IPAddress) when given; (device, address)."""
+        device = Device.objects.create(name=name, site=self.site, device_type=self.device_type, role=self.role)
+        address = None
+        if ip is not None:
+            interface = Interface.objects.create(device=device, name='eth0', type='virtual')
+            address = IPAddress.objects.create(address=f'{ip}/32', assigned_object=interface)
+        return device, address
+
+    def vm(self, name, ip):
+        """A virtual machine with interface eth0 carrying `ip`; (vm, address)."""
+        from virtualization.models import Cluster, ClusterType
+
+        cluster_type, _ = ClusterType.objects.get_or_create(name='E2E', slug='e2e')
+        cluster, _ = Cluster.objects.get_or_create(name='E2E cluster', type=cluster_type)
+        vm = VirtualMachine.objects.create(name=name, cluster=cluster, site=self.site)
+        interface = VMInterface.objects.create(virtual_machine=vm, name='eth0')
+        address = IPAddress.objects.create(address=f'{ip}/32', assigned_object=interface)
+        return vm, address
+
+    def server(self, lab_server, name=None, host='device', **fields):
+        """A KeaServer for a kealab server, on a new device (or `host='vm'`, or `host=None`: a bare address)."""
+        name = name or lab_name(lab_server)
+        if host == 'device':
+            device, address = self.device(name, lab_server.address)
+            fields.setdefault('device', device)
+        elif host == 'vm':
+            vm, address = self.vm(name, lab_server.address)
+            fields.setdefault('virtual_machine', vm)
+        else:
+            address = IPAddress.objects.create(address=f'{lab_server.address}/32')
+        fields.setdefault('control_port', lab_server.port)
+        fields.setdefault('family', f'dhcp{lab_server.family}')
+        password = None
+        if lab_server.credentials:
+            fields.setdefault('username', lab_server.credentials[0])
+            password = lab_server.credentials[1]
+        server = KeaServer(name=name, address=address, **fields)
+        if password:
+            server.set_password(password)
+        server.full_clean()
+        server.save()
+        return server
+
+
+def job_text(job):
+    """Everything a job shows: its log messages, its data and its error, as one text."""
+    import json
+
+    lines = [str(entry.get('message', '')) for entry in job.log_entries or []]
+    return '\n'.join([*lines, json.dumps(job.data, default=str), job.error or ''])
+
+
+def running_config(lab_server):
+    """The config a kealab server runs now, read by the lab's own client (not the plugin's)."""
+    answer = lab_server.command('config-get')
+    assert answer['result'] == 0, answer
+    return answer['arguments']
+
+
+def ha_block(config):
+    """The HA relationship entry of a config (its first one)."""
+    root = next(iter(k for k in config if k in ('Dhcp4', 'Dhcp6')))
+    for hook in config[root].get('hooks-libraries', []):
+        if hook.get('library', '').endswith('libdhcp_ha.so'):
+            return hook['parameters']['high-availability'][0]
+    return None

@@ -5,6 +5,8 @@ field paths, and Kea's URL parser."""
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -583,3 +585,18 @@ def test_strip_position() -> None:
         'get(string) called on a non-map Element'
     )
     assert strip_position('multiple primary servers specified') == 'multiple primary servers specified'
+
+
+def test_every_code_is_documented() -> None:
+    """docs/validation.md lists every code the validator can produce."""
+    root = Path(__file__).resolve().parents[2]
+    source = ''.join(
+        (root / 'netbox_kea_ha' / 'kea' / name).read_text() for name in ('validate.py', 'relationship_rules.py')
+    )
+    codes = set(re.findall(r"'((?:ha|hooks|config)\.[a-z0-9-]+)'", source))
+    roles = ('primary', 'secondary', 'standby')
+    codes |= {f'ha.multiple-{r}' for r in roles} | {f'ha.{r}-required' for r in roles}
+    codes |= {'ha.secondary-not-allowed', 'ha.standby-not-allowed'}
+    assert len(codes) > 60
+    documented = set(re.findall(r'`((?:ha|hooks|config)\.[a-z0-9-]+)`', (root / 'docs' / 'validation.md').read_text()))
+    assert codes - documented == set()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from netbox.models import PrimaryModel
+from netbox.models.features import JobsMixin
 
 from ..choices import HAModeChoices, StatePauseChoices
 from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
@@ -36,7 +37,7 @@ def parameter_field(parameter: HAParameter) -> models.Field:
     raise TypeError(f'HA parameter {parameter.key} has an unsupported type {parameter.type!r}')
 
 
-class HARelationship(PrimaryModel):
+class HARelationship(JobsMixin, PrimaryModel):
     """
     A Kea HA relationship: its mode, and one nullable field per HA parameter (named by `HAParameter.attr`; null
     means Kea's default for the server's version and the mode). `state_machine` holds `{state, pause}` entries,

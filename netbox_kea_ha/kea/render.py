@@ -336,7 +336,7 @@ def render_hooks_block(context: RenderContext, *, template_dirs: Sequence[str | 
         )
     findings = tuple(
         Finding(f.severity, f.field, _scrub(f.message, secrets), f.code, f.incomplete)
-        for f in validate_hooks_libraries(data, version=context.kea_version)
+        for f in validate_hooks_libraries(data, version=context.kea_version, hooks_dir=context.hooks_dir or None)
     )
     return RenderedBlock(data, findings)
 

@@ -164,18 +164,23 @@ def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCo
         )
 
 
-def validate_hooks_libraries(hooks: Any, *, version: KeaVersion | None = None) -> list[Finding]:
+def validate_hooks_libraries(
+    hooks: Any, *, version: KeaVersion | None = None, hooks_dir: str | None = None
+) -> list[Finding]:
     """Every finding for a `hooks-libraries` list: the entries' shape, the HA hook and its relationships.
 
+    `hooks_dir`: the server's hooks directory, when known: Kea >= 2.6.3 loads libraries from there only.
     Fields are `hooks-libraries`, `hooks-libraries[i].library`,
     `hooks-libraries[i].parameters.high-availability[j].<path>`.
     """
     out = FindingCollector()
-    _check_hooks(hooks, effective_version(version), out, None)
+    _check_hooks(hooks, effective_version(version), out, None, hooks_dir)
     return out.findings
 
 
-def _check_hooks(hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> list[Relationship]:
+def _check_hooks(
+    hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None, hooks_dir: str | None = None
+) -> list[Relationship]:
     """Check a hooks-libraries list; return the relationships of the (first) HA hook."""
     hout = out.child('hooks-libraries')
     if not isinstance(hooks, list):
@@ -202,12 +207,7 @@ def _check_hooks(hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt
         if not isinstance(library, str):
             eout.error('library', "invalid type specified for parameter 'library'", 'hooks.invalid-type')
             continue
-        if not library.replace('"', '').strip(' \t\n'):
-            eout.error(
-                'library',
-                "hooks library configuration error: value of 'library' element must not be blank",
-                'hooks.blank-library',
-            )
+        if not _check_library_path(library, version, hooks_dir, eout):
             continue
         if 'parameters' in entry and not isinstance(entry['parameters'], Mapping):
             eout.error('parameters', "'parameters' of a hook library must be a map", 'hooks.parameters-not-map')
@@ -266,6 +266,35 @@ def _check_hooks(hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt
     return _check_ha_list(params['high-availability'], version, pout.child('high-availability'), dhcp_mt)
 
 
+def _check_library_path(library: str, version: KeaVersion, hooks_dir: str | None, out: FindingCollector) -> bool:
+    """Kea's checks of a library path; False when it names no file at all."""
+    if version < BARE_LIBRARY_SINCE:
+        if not library.replace('"', '').strip(' \t\n'):
+            out.error(
+                'library',
+                "hooks library configuration error: value of 'library' element must not be blank",
+                'hooks.blank-library',
+            )
+            return False
+        return True
+    # Kea >= 2.6.3 (CVE-2025-32801): PathChecker::validatePath.
+    path = library.strip(' \t\n')
+    parent, _slash, filename = path.rpartition('/')
+    if not filename:
+        out.error(
+            'library', f"hooks library configuration error: path: '{path}' has no filename", 'hooks.blank-library'
+        )
+        return False
+    allowed = hooks_dir.strip().rstrip('/') if hooks_dir else ''
+    if parent and allowed and parent != allowed:
+        out.error(
+            'library',
+            f"hooks library configuration error: invalid path specified: '{parent}', supported path is '{allowed}'",
+            'hooks.library-outside-hooks-dir',
+        )
+    return True
+
+
 def _check_ha_list(raw: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> list[Relationship]:
     if not isinstance(raw, list):
         out.error('', 'HA configuration must be a list', 'ha.not-a-list')
@@ -317,12 +346,15 @@ def find_dhcp_config(config: Any) -> tuple[str, Mapping[str, Any]]:
     return found[0].lower(), server
 
 
-def validate_config(config: Mapping[str, Any], *, version: KeaVersion | None = None) -> list[Finding]:
+def validate_config(
+    config: Mapping[str, Any], *, version: KeaVersion | None = None, hooks_dir: str | None = None
+) -> list[Finding]:
     """Every finding for a full server config (`{'Dhcp4': {...}}` or `{'Dhcp6': {...}}`).
 
     The hooks and every relationship, plus what needs the rest of the config: Kea's own multi-threading against
     HA's, a 3.x HTTP control socket on the dedicated HA listener's port, and hub-and-spoke subnets without
-    `ha-server-name`. Fields are relative to the Dhcp4/Dhcp6 map (`hooks-libraries[1].parameters...`).
+    `ha-server-name`. `hooks_dir`: the server's hooks directory, when known (Kea >= 2.6.3 loads libraries from
+    there only). Fields are relative to the Dhcp4/Dhcp6 map (`hooks-libraries[1].parameters...`).
     """
     out = FindingCollector()
     v = effective_version(version)
@@ -334,7 +366,7 @@ def validate_config(config: Mapping[str, Any], *, version: KeaVersion | None = N
     dhcp_mt = _dhcp_multi_threading(server, v)
     if 'hooks-libraries' not in server:
         return out.findings
-    rels = _check_hooks(server['hooks-libraries'], v, out, dhcp_mt)
+    rels = _check_hooks(server['hooks-libraries'], v, out, dhcp_mt, hooks_dir)
     if not rels:
         return out.findings
     ha_index = next(
@@ -403,8 +435,9 @@ def _check_control_socket_clash(
                 pindex = rel.peers.index(me)
                 out.error(
                     f'{prefix}[{index}].peers[{pindex}].url',
-                    'CmdHttpListener::run failed: unable to setup TCP acceptor for listening to the incoming HTTP '
-                    f'requests: bind: Address already in use (the dedicated HA listener of {me.name!r} and '
+                    'Error initializing hooks: CmdHttpListener::run failed: unable to setup TCP acceptor for '
+                    'listening to the incoming HTTP requests: bind: Address already in use (the dedicated HA '
+                    f'listener of {me.name!r} and '
                     f'{path} both use {address}:{url.port}: give the HA listener its own port, or set '
                     'http-dedicated-listener false and point the peers at the control socket)',
                     'ha.listener-control-socket-clash',

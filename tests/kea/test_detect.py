@@ -274,7 +274,7 @@ def test_kea30_dedicated_listener_on_the_control_socket_port() -> None:
     del config['Dhcp4']['hooks-libraries'][1]['parameters']['high-availability'][0]['multi-threading']
     found = errors(detect(config).findings)
     assert [f.code for f in found] == ['ha.listener-control-socket-clash']
-    assert found[0].message.startswith('CmdHttpListener::run failed: unable to setup TCP acceptor')
+    assert found[0].message.startswith('Error initializing hooks: CmdHttpListener::run failed: unable to setup')
 
 
 def test_bare_library_names_need_263() -> None:

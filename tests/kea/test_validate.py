@@ -516,8 +516,9 @@ def test_kea30_control_socket_on_the_listener_port() -> None:
     (found,) = errors(validate_config(config, version=V30))
     assert found.field == 'hooks-libraries[1].parameters.high-availability[0].peers[0].url'
     assert found.message == (
-        'CmdHttpListener::run failed: unable to setup TCP acceptor for listening to the incoming HTTP requests: '
-        "bind: Address already in use (the dedicated HA listener of 'server1' and control-sockets[1] both use "
+        'Error initializing hooks: CmdHttpListener::run failed: unable to setup TCP acceptor for listening to the '
+        "incoming HTTP requests: bind: Address already in use (the dedicated HA listener of 'server1' and "
+        'control-sockets[1] both use '
         '127.0.0.1:18811: give the HA listener its own port, or set http-dedicated-listener false and point the '
         'peers at the control socket)'
     )
@@ -600,3 +601,18 @@ def test_every_code_is_documented() -> None:
     assert len(codes) > 60
     documented = set(re.findall(r'`((?:ha|hooks|config)\.[a-z0-9-]+)`', (root / 'docs' / 'validation.md').read_text()))
     assert codes - documented == set()
+
+
+def test_library_paths_of_263_and_later() -> None:
+    """Kea >= 2.6.3 loads libraries from its hooks directory only, and names an empty file name its own way."""
+    hooks = [{'library': '/opt/kea/libdhcp_lease_cmds.so'}, {'library': f'{HOOKS}/'}]
+    found = validate_hooks_libraries(hooks, version=V26, hooks_dir=HOOKS + '/')
+    assert [(f.field, f.message) for f in found] == [
+        (
+            'hooks-libraries[0].library',
+            f"hooks library configuration error: invalid path specified: '/opt/kea', supported path is '{HOOKS}'",
+        ),
+        ('hooks-libraries[1].library', f"hooks library configuration error: path: '{HOOKS}/' has no filename"),
+    ]
+    assert [f.code for f in validate_hooks_libraries(hooks, version=V26)] == ['hooks.blank-library']
+    assert validate_hooks_libraries(hooks[:1], version=V22, hooks_dir=HOOKS) == [], 'Kea 2.2 loads any path'

@@ -1,0 +1,587 @@
+"""
+The safe rolling push of one HA relationship's configs. See docs/push.md for the procedure and its reasons.
+
+1. Validate every desired config (the Kea layer's own rules; Kea's `config-test` does not check HA): any error
+   stops everything before anything is sent. The desired configs must describe the same relationship.
+2. Read what each peer runs (`version-get`, `config-get`, all peers at once).
+3. Diff (normalised): a peer whose config does not differ gets nothing (every `config-set` restarts HA).
+4. Refuse changes no peer can take alone (mode, roles, peer names or URLs) unless `allow_disruptive`.
+5. Check the relationship is healthy (every active peer in its operational state); refuse unless `force`.
+6. `config-test` every changed peer (skipped where Kea 3.0.0-3.0.3 would lose its dedicated HA listener).
+7. One peer at a time, backups first, then secondary/standby, the primary last: `config-set`; check the HA and
+   lease hooks are loaded (`list-commands`); wait (bounded) until the peer is back in its operational state with
+   its partner in touch; `config-write`.
+8. On any failure: set that peer's previous config back (its `config-get` from step 2), wait for it to recover,
+   stop, and report exactly what happened to every peer.
+
+With `allow_disruptive` and a disruptive change, every changed peer is set first (in the same order, hooks
+checked), then all are waited for together, then written; a failure rolls back every peer already set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..client import Endpoint, KeaClient, KeaConfig
+from ..detect import Detection, DetectionError, detect
+from ..diff import diff_configs
+from ..exceptions import KeaError
+from ..findings import Finding, errors
+from ..ha import ACTIVE_ROLES, KeaVersion
+from ..normalise import family_of
+from ..replicate import ConfigError, config_root
+from ..status import ServerStatus
+from .checks import (
+    config_test_is_unsafe,
+    disruptive_changes,
+    health_problem,
+    missing_hooks,
+    relationships_disagree,
+    role_rank,
+    settle_problem,
+)
+from .report import PeerOutcome, PeerReport, Progress, ProgressCallback, RolloutReport, Step
+
+__all__ = (
+    'ClientFactory',
+    'RolloutError',
+    'Target',
+    'plan',
+    'rollout',
+)
+
+#: Builds the client of an endpoint (tests of errors real Kea cannot produce inject a transport here).
+ClientFactory = Callable[[Endpoint], KeaClient]
+
+
+class RolloutError(ValueError):
+    """The targets themselves are unusable (no targets, duplicate names, a desired config that is not a config)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One peer to push: its name in the relationship (`this-server-name`), how to reach it, what it should run.
+
+    `version`: the Kea version NetBox knows for it, used to validate before anything is read; the version the
+    server reports is used from then on.
+    """
+
+    name: str
+    endpoint: Endpoint
+    desired: Mapping[str, Any] = field(repr=False)
+    version: KeaVersion | None = None
+
+
+class _Peer:
+    """Working state of one peer during a rollout."""
+
+    def __init__(self, target: Target, client: KeaClient) -> None:
+        self.target = target
+        self.name = target.name
+        self.client = client
+        self.report = PeerReport(name=target.name, url=target.endpoint.url, version=target.version)
+        self.desired_detection: Detection | None = None
+        self.running: KeaConfig | None = None
+        self.running_detection: Detection | None = None
+        self.read_error: str | None = None
+        self.version: KeaVersion | None = target.version
+        self.family = family_of(config_root(target.desired)[0])
+        self.was_set = False
+
+    @property
+    def role(self) -> str | None:
+        detection = self.desired_detection
+        return detection.roles[0] if detection and detection.roles else None
+
+    @property
+    def mode(self) -> Any:
+        detection = self.desired_detection
+        return detection.relationships[0].mode if detection and detection.relationships else None
+
+    @property
+    def running_role(self) -> str | None:
+        detection = self.running_detection
+        return detection.roles[0] if detection and detection.roles else self.role
+
+    @property
+    def running_mode(self) -> Any:
+        detection = self.running_detection
+        return detection.relationships[0].mode if detection and detection.relationships else self.mode
+
+
+class _Rollout:
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        *,
+        force: bool,
+        allow_disruptive: bool,
+        settle_timeout: float,
+        poll_interval: float,
+        config_test: bool,
+        write: bool,
+        dry_run: bool,
+        progress: ProgressCallback | None,
+        client_factory: ClientFactory,
+    ) -> None:
+        _check_targets(targets)
+        self.force = force
+        self.allow_disruptive = allow_disruptive
+        self.settle_timeout = settle_timeout
+        self.poll_interval = poll_interval
+        self.config_test = config_test
+        self.write = write
+        self.dry_run = dry_run
+        self.progress = progress
+        self.client_factory = client_factory
+        self.peers = [_Peer(t, client_factory(t.endpoint)) for t in targets]
+        self.report = RolloutReport(peers=[p.report for p in self.peers], dry_run=dry_run)
+        self.started = time.monotonic()
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+
+    def emit(self, step: str, state: str, message: str = '', peer: _Peer | None = None) -> None:
+        if self.progress is not None:
+            self.progress(Progress(step=step, state=state, message=message, peer=peer.name if peer else None))
+
+    def record(self, peer: _Peer, name: str, ok: bool, text: str, started: float) -> Step:
+        step = Step(name=name, ok=ok, text=text, seconds=time.monotonic() - started)
+        peer.report.steps.append(step)
+        self.emit(name, 'ok' if ok else 'failed', text, peer)
+        return step
+
+    def fail(self, peer: _Peer, message: str) -> None:
+        if peer.report.error is None:
+            peer.report.error = message
+
+    def finish(self, refused: str | None = None) -> RolloutReport:
+        if refused is not None:
+            self.report.refused = refused
+            self.emit('rollout', 'failed', f'refused: {refused}')
+        self.report.seconds = time.monotonic() - self.started
+        if refused is None:
+            self.emit('rollout', 'ok' if self.report.ok else 'failed', self.report.summary().splitlines()[0])
+        return self.report
+
+    def close(self) -> None:
+        for peer in self.peers:
+            peer.client.close()
+
+    # -- phases -------------------------------------------------------------------------------------------------
+
+    def validate(self, *, real_versions: bool) -> str | None:
+        """Validate every desired config; the reason to refuse, or None."""
+        problems: list[str] = []
+        for peer in self.peers:
+            version = peer.version
+            try:
+                detection = detect(dict(peer.target.desired), version=version)
+            except DetectionError as exc:
+                problems.append(f'{peer.name}: {exc}')
+                continue
+            peer.desired_detection = detection
+            peer.report.role = peer.role
+            self.report.findings[peer.name] = detection.findings
+            problems.extend(f'{peer.name}: {_finding_text(f)}' for f in errors(detection.findings))
+            if detection.has_ha and peer.name not in detection.this_server_names:
+                names = ', '.join(detection.this_server_names)
+                problems.append(f'{peer.name}: its desired config names this server {names}, not {peer.name}')
+        detections = [(p.name, p.desired_detection) for p in self.peers if p.desired_detection is not None]
+        problems.extend(relationships_disagree(detections))
+        if problems:
+            when = 'with the versions the servers report' if real_versions else 'before anything was read'
+            return f'validation failed {when}: ' + '; '.join(problems)
+        self.emit('validate', 'ok', f'{len(self.peers)} desired config(s) valid')
+        return None
+
+    def read(self) -> None:
+        """version-get and config-get of every peer, all at once."""
+        self.emit('read', 'start', 'version-get and config-get of every peer')
+
+        def version_of(peer: _Peer) -> KeaVersion | str:
+            try:
+                # Its own client, so that it runs beside the config-get of the same peer.
+                with self.client_factory(peer.target.endpoint) as client:
+                    return client.version_get().version
+            except KeaError as exc:
+                return str(exc)
+
+        def config_of(peer: _Peer) -> KeaConfig | str:
+            try:
+                return peer.client.config_get()
+            except KeaError as exc:
+                return str(exc)
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=2 * len(self.peers)) as pool:
+            versions = [pool.submit(version_of, p) for p in self.peers]
+            configs = [pool.submit(config_of, p) for p in self.peers]
+            for peer, version_future, config_future in zip(self.peers, versions, configs, strict=True):
+                version, running = version_future.result(), config_future.result()
+                if isinstance(running, str) or isinstance(version, str):
+                    peer.read_error = running if isinstance(running, str) else str(version)
+                    self.record(peer, 'config-get', False, peer.read_error, started)
+                    continue
+                peer.version = peer.report.version = version
+                peer.running = running
+                try:
+                    peer.running_detection = detect(running.config, version=version)
+                except DetectionError as exc:
+                    peer.running_detection = None
+                    self.emit('read', 'info', f'its running config has no readable HA block: {exc}', peer)
+                self.record(peer, 'config-get', True, f'Kea {version}', started)
+
+    def diff(self) -> list[_Peer]:
+        """Compare each peer's running config with its desired one; the peers that differ."""
+        changed = []
+        for peer in self.peers:
+            if peer.running is None:
+                continue
+            started = time.monotonic()
+            diff = diff_configs(peer.running.config, peer.target.desired, version=peer.version)
+            peer.report.changes = diff.changes
+            if diff.empty:
+                peer.report.outcome = PeerOutcome.UNCHANGED
+                self.record(peer, 'diff', True, 'runs its desired config: nothing to send', started)
+            else:
+                peer.report.diff_text = diff.text(f'{peer.name} running', f'{peer.name} desired')
+                changed.append(peer)
+                self.record(peer, 'diff', True, f'{len(diff)} change(s): ' + ', '.join(diff.paths[:5]), started)
+        return changed
+
+    def disruptive(self, changed: Sequence[_Peer]) -> list[str]:
+        out: list[str] = []
+        for peer in changed:
+            if peer.desired_detection is None:
+                continue
+            running = peer.running_detection
+            if running is None:
+                out.append(f'{peer.name}: its running config has no readable HA relationship')
+                continue
+            out.extend(disruptive_changes(peer.name, running, peer.desired_detection))
+        return out
+
+    def statuses(self, peers: Sequence[_Peer]) -> list[ServerStatus | str]:
+        def status_of(peer: _Peer) -> ServerStatus | str:
+            try:
+                return peer.client.status_get()
+            except KeaError as exc:
+                return str(exc)
+
+        with ThreadPoolExecutor(max_workers=max(1, len(peers))) as pool:
+            return list(pool.map(status_of, peers))
+
+    def health(self) -> str | None:
+        """Why the relationship is not healthy enough to touch, or None."""
+        readable = [p for p in self.peers if p.running is not None]
+        problems: list[str] = []
+        for peer, status in zip(readable, self.statuses(readable), strict=True):
+            if isinstance(status, str):
+                problems.append(f'{peer.name}: status-get failed: {status}')
+                continue
+            rel = status.relationship(peer.name) or status.ha
+            peer.report.state = rel.local.state if rel else None
+            if peer.running_role not in ACTIVE_ROLES:
+                continue
+            problem = health_problem(status, peer.name, peer.running_mode, peer.running_role)
+            if problem:
+                problems.append(f'{peer.name}: {problem}')
+        if problems:
+            return 'the relationship is not healthy: ' + '; '.join(problems)
+        self.emit('health', 'ok', 'every active peer is in its operational state')
+        return None
+
+    def test_configs(self, changed: Sequence[_Peer]) -> bool:
+        for peer in changed:
+            detection = peer.running_detection
+            relationships = (detection.relationships if detection else ()) + (
+                peer.desired_detection.relationships if peer.desired_detection else ()
+            )
+            if config_test_is_unsafe(peer.version, relationships):
+                started = time.monotonic()
+                self.record(
+                    peer,
+                    'config-test',
+                    True,
+                    f'skipped: a config-test kills the dedicated HA listener of Kea {peer.version} (fixed in 3.0.4)',
+                    started,
+                )
+                continue
+            started = time.monotonic()
+            self.emit('config-test', 'start', '', peer)
+            try:
+                text = peer.client.config_test(peer.target.desired)
+            except KeaError as exc:
+                self.record(peer, 'config-test', False, str(exc), started)
+                self.fail(peer, f'config-test rejected the desired config: {exc}')
+                return False
+            self.record(peer, 'config-test', True, text or '', started)
+        return True
+
+    # -- one peer -------------------------------------------------------------------------------------------
+
+    def set_config(self, peer: _Peer, config: Mapping[str, Any], step: str) -> bool:
+        started = time.monotonic()
+        self.emit(step, 'start', '', peer)
+        try:
+            text = peer.client.config_set(config)
+        except KeaError as exc:
+            self.record(peer, step, False, str(exc), started)
+            return False
+        self.record(peer, step, True, f'hash {text}' if text else 'Configuration successful.', started)
+        return True
+
+    def check_hooks(self, peer: _Peer, detection: Detection | None) -> bool:
+        started = time.monotonic()
+        try:
+            commands = peer.client.list_commands()
+        except KeaError as exc:
+            self.record(peer, 'hooks', False, f'list-commands failed: {exc}', started)
+            return False
+        missing = missing_hooks(commands, peer.family, detection) if detection else []
+        if missing:
+            text = 'hooks not loaded (Kea refused the hook config at load): missing ' + ', '.join(missing)
+            self.record(peer, 'hooks', False, text, started)
+            return False
+        self.record(peer, 'hooks', True, 'HA and lease hooks loaded', started)
+        return True
+
+    def wait_settled(self, peers: Sequence[_Peer], mode_role: Callable[[_Peer], tuple[Any, Any]]) -> list[_Peer]:
+        """Poll until every peer has settled or the time is up; the peers that did not settle."""
+        started = time.monotonic()
+        deadline = started + self.settle_timeout
+        waiting = list(peers)
+        last: dict[str, str] = {}
+        for peer in waiting:
+            self.emit('settle', 'start', f'waiting up to {self.settle_timeout:g} s', peer)
+        while waiting:
+            still = []
+            for peer, status in zip(waiting, self.statuses(waiting), strict=True):
+                if isinstance(status, str):
+                    last[peer.name] = f'status-get failed: {status}'
+                    still.append(peer)
+                    continue
+                rel = status.relationship(peer.name) or status.ha
+                peer.report.state = rel.local.state if rel else None
+                mode, role = mode_role(peer)
+                problem = settle_problem(status, peer.name, mode, role)
+                if problem:
+                    last[peer.name] = problem
+                    still.append(peer)
+                else:
+                    self.record(peer, 'settle', True, f'{peer.report.state}, partner in touch', started)
+            waiting = still
+            if not waiting or time.monotonic() >= deadline:
+                break
+            time.sleep(self.poll_interval)
+        for peer in waiting:
+            text = f'not settled within {self.settle_timeout:g} s: {last.get(peer.name, "no answer")}'
+            self.record(peer, 'settle', False, text, started)
+        return waiting
+
+    def write_config(self, peer: _Peer) -> bool:
+        started = time.monotonic()
+        try:
+            written = peer.client.config_write()
+        except KeaError as exc:
+            self.record(peer, 'config-write', False, str(exc), started)
+            return False
+        self.record(peer, 'config-write', True, written.text or f'{written.filename}', started)
+        return True
+
+    def rollback(self, peer: _Peer) -> None:
+        """Set the peer's previous config back and wait for it to recover; outcome ROLLED_BACK or FAILED."""
+        assert peer.running is not None
+        self.emit('rollback', 'start', 'setting its previous config back', peer)
+        if not self.set_config(peer, peer.running.config, 'rollback'):
+            peer.report.outcome = PeerOutcome.FAILED
+            self.fail(peer, 'its previous config could not be set back')
+            return
+        if not self.check_hooks(peer, peer.running_detection):
+            peer.report.outcome = PeerOutcome.FAILED
+            self.fail(peer, 'its previous config was set back but its hooks did not load')
+            return
+        peer.report.outcome = PeerOutcome.ROLLED_BACK
+        if peer.running_detection is not None and peer.running_detection.has_ha:
+            self.wait_settled([peer], lambda p: (p.running_mode, p.running_role))
+
+    def push_one(self, peer: _Peer) -> bool:
+        """config-set, hooks, settle, config-write on one peer; rolled back on failure."""
+        if not self.set_config(peer, peer.target.desired, 'config-set'):
+            self.fail(peer, f'config-set failed: {peer.report.steps[-1].text}')
+            self.rollback(peer)
+            return False
+        peer.was_set = True
+        if not self.check_hooks(peer, peer.desired_detection):
+            self.fail(peer, peer.report.steps[-1].text)
+            self.rollback(peer)
+            return False
+        if peer.desired_detection is not None and peer.desired_detection.has_ha:
+            if self.wait_settled([peer], lambda p: (p.mode, p.role)):
+                self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
+                self.rollback(peer)
+                return False
+        if self.write and not self.write_config(peer):
+            self.fail(peer, f'config-write failed: {peer.report.steps[-1].text}')
+            self.rollback(peer)
+            return False
+        peer.report.outcome = PeerOutcome.PUSHED
+        return True
+
+    # -- the whole ----------------------------------------------------------------------------------------------
+
+    def push_rolling(self, ordered: Sequence[_Peer]) -> None:
+        for index, peer in enumerate(ordered):
+            if not self.push_one(peer):
+                for rest in ordered[index + 1 :]:
+                    self.emit('config-set', 'info', f'not attempted: the rollout stopped at {peer.name}', rest)
+                return
+
+    def push_disruptive(self, ordered: Sequence[_Peer]) -> None:
+        done: list[_Peer] = []
+        failed: _Peer | None = None
+        for peer in ordered:
+            ok = self.set_config(peer, peer.target.desired, 'config-set')
+            if ok:
+                peer.was_set = True
+                done.append(peer)
+                ok = self.check_hooks(peer, peer.desired_detection)
+            if not ok:
+                self.fail(peer, peer.report.steps[-1].text)
+                failed = peer
+                if not peer.was_set:
+                    self.rollback(peer)
+                break
+        if failed is None:
+            with_ha = [p for p in done if p.desired_detection and p.desired_detection.has_ha]
+            unsettled = self.wait_settled(with_ha, lambda p: (p.mode, p.role))
+            if unsettled:
+                for peer in unsettled:
+                    self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
+                failed = unsettled[0]
+            elif self.write:
+                for peer in done:
+                    if not self.write_config(peer):
+                        self.fail(peer, f'config-write failed: {peer.report.steps[-1].text}')
+                        failed = peer
+                        break
+        if failed is None:
+            for peer in done:
+                peer.report.outcome = PeerOutcome.PUSHED
+            return
+        # A disruptive change only half done leaves HA stuck: every peer that took it goes back.
+        for peer in reversed(done):
+            self.rollback(peer)
+
+    def run(self) -> RolloutReport:
+        refused = self.validate(real_versions=False)
+        if refused:
+            return self.finish(refused)
+        self.read()
+        unreadable = [p for p in self.peers if p.read_error is not None]
+        if unreadable and not self.force:
+            names = '; '.join(f'{p.name}: {p.read_error}' for p in unreadable)
+            return self.finish(f'cannot read every peer: {names}')
+        for peer in unreadable:
+            peer.report.outcome = PeerOutcome.FAILED
+            self.fail(peer, f'cannot be read: {peer.read_error}')
+        if any(p.version != p.target.version for p in self.peers if p.running is not None):
+            refused = self.validate(real_versions=True)
+            if refused:
+                return self.finish(refused)
+        changed = self.diff()
+        if not changed:
+            return self.finish()
+        disruptive = self.disruptive(changed)
+        self.report.disruptive = tuple(disruptive)
+        if disruptive and not self.allow_disruptive:
+            return self.finish(
+                'changes no peer can take alone (it would wait for its partner until they match): '
+                + '; '.join(disruptive)
+                + '. Push them with allow_disruptive.'
+            )
+        problem = self.health()
+        if problem and not self.force:
+            return self.finish(f'{problem}. Fix it first, or push with force.')
+        if self.dry_run:
+            return self.finish()
+        ordered = sorted(changed, key=lambda p: role_rank(p.role))
+        if self.config_test and not self.test_configs(ordered):
+            return self.finish()
+        if disruptive:
+            self.push_disruptive(ordered)
+        else:
+            self.push_rolling(ordered)
+        return self.finish()
+
+
+def _finding_text(finding: Finding) -> str:
+    return f'{finding.field}: {finding.message}' if finding.field else finding.message
+
+
+def _check_targets(targets: Sequence[Target]) -> None:
+    if not targets:
+        raise RolloutError('a rollout needs at least one target')
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise RolloutError(f'target names must be unique, got {", ".join(names)}')
+    roots = set()
+    for target in targets:
+        if not isinstance(target.name, str) or not target.name:
+            raise RolloutError(f'a target name must be a non-empty string, got {target.name!r}')
+        try:
+            roots.add(config_root(target.desired)[0])
+        except ConfigError as exc:
+            raise RolloutError(f'the desired config of {target.name} is not a Kea config: {exc}') from None
+    if len(roots) > 1:
+        raise RolloutError('the desired configs mix Dhcp4 and Dhcp6')
+
+
+def rollout(
+    targets: Sequence[Target],
+    *,
+    force: bool = False,
+    allow_disruptive: bool = False,
+    settle_timeout: float = 60.0,
+    poll_interval: float = 0.25,
+    config_test: bool = True,
+    write: bool = True,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    client_factory: ClientFactory = KeaClient,
+) -> RolloutReport:
+    """Push each target's desired config safely (see the module docstring); the report says what happened.
+
+    `force`: go ahead although the relationship is not healthy or a peer cannot be read. `allow_disruptive`:
+    push changes no peer can take alone. `settle_timeout`: seconds each peer may take to settle after its
+    config-set (the plugin's `settle_timeout` setting). `config_test`: run Kea's config-test first. `write`:
+    `config-write` each pushed config (so a restart keeps it). `dry_run`: everything up to the push, nothing
+    sent. `progress`: called with every step.
+    """
+    if settle_timeout <= 0 or poll_interval <= 0:
+        raise RolloutError('settle_timeout and poll_interval must be positive numbers of seconds')
+    work = _Rollout(
+        targets,
+        force=force,
+        allow_disruptive=allow_disruptive,
+        settle_timeout=settle_timeout,
+        poll_interval=poll_interval,
+        config_test=config_test,
+        write=write,
+        dry_run=dry_run,
+        progress=progress,
+        client_factory=client_factory,
+    )
+    try:
+        return work.run()
+    finally:
+        work.close()
+
+
+def plan(targets: Sequence[Target], **options: Any) -> RolloutReport:
+    """A dry run: validation, reads, diffs, the disruptive and health checks; nothing is sent to any server."""
+    return rollout(targets, dry_run=True, **options)

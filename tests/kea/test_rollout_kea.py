@@ -1,0 +1,396 @@
+"""The safe rolling push against real Kea 2.2 pairs and trios (kealab), faults included.
+
+Each test builds its own lab (it changes configs and kills processes). Desired configs are built the way the
+plugin builds them: each peer's running config (compacted by `normalise`, so that an edited global timer reaches
+the subnets that inherit it), the primary's shared parts, and the peer's own HA and lease_cmds entries.
+"""
+
+import copy
+import os
+import shutil
+import time
+
+import pytest
+
+from netbox_kea_ha.kea.client import KeaClient
+from netbox_kea_ha.kea.diff import diff_configs
+from netbox_kea_ha.kea.normalise import normalise
+from netbox_kea_ha.kea.replicate import build_peer_config, split_config
+from netbox_kea_ha.kea.rollout import PeerOutcome, Target, plan, rollout
+
+pytestmark = pytest.mark.kea
+
+#: Generous: the machine's two cores are shared (observed: 1-4 s).
+SETTLE = 30.0
+NEW_SUBNET = {'id': 2, 'subnet': '198.51.100.0/24', 'pools': [{'pool': '198.51.100.10 - 198.51.100.99'}]}
+
+
+def running(server):
+    with KeaClient(server.endpoint()) as client:
+        return client.config_get().config
+
+
+def compact(server):
+    return normalise(running(server))
+
+
+def desired_configs(servers, change_shared=None, change_peer=None):
+    """Every server's desired config: the primary's (changed) shared parts, each peer's own rest and hooks."""
+    configs = {s.name: compact(s) for s in servers}
+    primary = copy.deepcopy(configs[servers[0].name])
+    if change_shared:
+        change_shared(primary[next(iter(primary))])
+    out = {}
+    for server in servers:
+        own = copy.deepcopy(configs[server.name])
+        if change_peer:
+            change_peer(server.name, own[next(iter(own))])
+        hooks = list(split_config(own).rendered_hooks)
+        out[server.name] = build_peer_config(own, hooks, primary=primary)
+    return out
+
+
+def targets(servers, desired):
+    return [Target(s.name, s.endpoint(), desired[s.name]) for s in servers]
+
+
+def received(server, since, command):
+    """How many times the server logged receiving `command` after log line `since`."""
+    return sum(f"Received command '{command}'" in line for line in server.log_lines()[since:])
+
+
+def log_marks(servers):
+    return {s.name: len(s.log_lines()) for s in servers}
+
+
+def ha_of(config):
+    inner = config[next(iter(config))]
+    for hook in inner['hooks-libraries']:
+        if hook['library'].endswith('libdhcp_ha.so'):
+            return hook['parameters']['high-availability'][0]
+    raise AssertionError('no HA hook')
+
+
+def add_timer_and_subnet(inner):
+    inner['renew-timer'] = 1000
+    inner['subnet4'].append(NEW_SUBNET)
+
+
+def assert_runs_timer_and_subnet(server):
+    config = running(server)['Dhcp4']
+    subnets = {s['subnet']: s for s in config['subnet4']}
+    assert config['renew-timer'] == 1000
+    assert subnets['192.0.2.0/24']['renew-timer'] == 1000, 'the subnet inherits the new global timer'
+    assert subnets['198.51.100.0/24']['pools'] == [{'option-data': [], 'pool': '198.51.100.10-198.51.100.99'}]
+
+
+def test_timer_and_subnet_change_reach_both_peers(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    events = []
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)), progress=events.append, settle_timeout=SETTLE
+    )
+    assert report.ok, report.summary()
+    assert [p.outcome for p in report.peers] == [PeerOutcome.PUSHED, PeerOutcome.PUSHED]
+    # The secondary first, the primary last; each one settled before the next was touched.
+    sets = [(e.peer, e.state) for e in events if e.step in ('config-set', 'settle') and e.state != 'start']
+    assert sets == [('server2', 'ok'), ('server2', 'ok'), ('server1', 'ok'), ('server1', 'ok')]
+    for server in servers:
+        assert_runs_timer_and_subnet(server)
+        # config-write: the file the server restarts from holds the new config too.
+        assert server.read_config_file()['Dhcp4']['renew-timer'] == 1000
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+    # The change itself is in the report, path by path.
+    paths = {c.path for c in report.peer('server1').changes}
+    assert paths == {'Dhcp4.renew-timer', 'Dhcp4.subnet4[198.51.100.0/24]'}
+    assert '+    "renew-timer": 1000' in report.peer('server1').diff_text
+
+
+def test_timer_change_with_a_backup_goes_backup_first(kea_lab):
+    servers = kea_lab.load_balancing(backup=True)
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    events = []
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)), progress=events.append, settle_timeout=SETTLE
+    )
+    assert report.ok, report.summary()
+    order = [e.peer for e in events if e.step == 'config-set' and e.state == 'ok']
+    assert order == ['server3', 'server2', 'server1']
+    for server in servers:
+        assert_runs_timer_and_subnet(server)
+    states = kea_lab.wait_ha(servers, timeout=SETTLE)
+    assert states == {'server1': 'load-balancing', 'server2': 'load-balancing', 'server3': 'backup'}
+
+
+def test_hot_standby_pair_push(kea_lab):
+    servers = kea_lab.hot_standby()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    report = rollout(targets(servers, desired_configs(servers, add_timer_and_subnet)), settle_timeout=SETTLE)
+    assert report.ok, report.summary()
+    assert [p.role for p in report.peers] == ['primary', 'standby']
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'hot-standby', 'server2': 'hot-standby'}
+
+
+def test_a_peer_whose_config_does_not_differ_gets_no_config_set(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server1, server2 = servers
+
+    # Only server2's own (per-server) part changes.
+    def tag_server2(name, inner):
+        if name == 'server2':
+            inner['server-tag'] = 'second'
+
+    desired = desired_configs(servers, change_peer=tag_server2)
+    marks = log_marks(servers)
+    with KeaClient(server1.endpoint()) as client:
+        reload_before = client.status_get().reload
+    time.sleep(1.1)
+    report = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    assert report.ok, report.summary()
+    assert report.peer('server1').outcome is PeerOutcome.UNCHANGED
+    assert report.peer('server2').outcome is PeerOutcome.PUSHED
+    assert [c.path for c in report.peer('server2').changes] == ['Dhcp4.server-tag']
+    # server1 was never sent a config-test or config-set: its log says so, and its reload counter kept counting.
+    assert received(server1, marks['server1'], 'config-set') == 0
+    assert received(server1, marks['server1'], 'config-test') == 0
+    assert received(server1, marks['server1'], 'config-get') == 1
+    assert received(server2, marks['server2'], 'config-set') == 1
+    with KeaClient(server1.endpoint()) as client:
+        assert client.status_get().reload > reload_before
+    assert running(server2)['Dhcp4']['server-tag'] == 'second'
+
+    # Pushing the same again sends nothing to anyone.
+    desired = desired_configs(servers)
+    marks = log_marks(servers)
+    again = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    assert again.ok and not again.changed
+    assert [p.outcome for p in again.peers] == [PeerOutcome.UNCHANGED, PeerOutcome.UNCHANGED]
+    assert again.summary().startswith('nothing to push')
+    for server in servers:
+        assert received(server, marks[server.name], 'config-set') == 0
+
+
+def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    desired = desired_configs(servers, add_timer_and_subnet)
+    ha_of(desired['server2'])['this-server-name'] = 'server9'
+    marks = log_marks(servers)
+    report = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    assert not report.ok
+    assert "no peer configuration specified for the 'server9'" in report.refused
+    assert [p.outcome for p in report.peers] == [PeerOutcome.NOT_ATTEMPTED, PeerOutcome.NOT_ATTEMPTED]
+    for server in servers:
+        lines = server.log_lines()[marks[server.name] :]
+        assert not any('Received command' in line for line in lines), lines
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+
+
+def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab):
+    """TLS files missing on the Kea host: our validation cannot see it and config-test passes, but Kea's HA load
+    fails and leaves the server without hooks. The rollout sees it in list-commands and sets the old config back."""
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server1, server2 = servers
+
+    def missing_tls_files(inner):
+        add_timer_and_subnet(inner)
+
+    desired = desired_configs(servers, missing_tls_files)
+    for config in desired.values():
+        ha_of(config).update(
+            {
+                'trust-anchor': '/nonexistent/ca.pem',
+                'cert-file': '/nonexistent/cert.pem',
+                'key-file': '/nonexistent/key.pem',
+            }
+        )
+    before = running(server2)
+    marks = log_marks(servers)
+    report = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    assert not report.ok
+    peer2 = report.peer('server2')
+    assert peer2.outcome is PeerOutcome.ROLLED_BACK
+    assert 'One or more hook libraries failed to load' in peer2.error
+    assert [s.name for s in peer2.steps] == [
+        'config-get',
+        'diff',
+        'config-test',
+        'config-set',
+        'rollback',
+        'hooks',
+        'settle',
+    ]
+    assert all(s.ok for s in peer2.steps if s.name != 'config-set')
+    assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
+    assert received(server1, marks['server1'], 'config-set') == 0
+    assert 'stopped: server2: config-set failed' in report.summary()
+    with KeaClient(server2.endpoint()) as client:
+        assert 'ha-heartbeat' in client.list_commands()
+    assert diff_configs(before, running(server2)).empty
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+
+
+def test_dhcp_server_killed_in_the_middle(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server1, server2 = servers
+
+    def kill_primary_before_its_turn(event):
+        if event.peer == 'server1' and event.step == 'config-set' and event.state == 'start':
+            server1.kill_dhcp()
+
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)),
+        progress=kill_primary_before_its_turn,
+        settle_timeout=SETTLE,
+    )
+    assert not report.ok
+    assert report.peer('server2').outcome is PeerOutcome.PUSHED
+    peer1 = report.peer('server1')
+    assert peer1.outcome is PeerOutcome.FAILED
+    assert 'config-set failed' in peer1.error and 'offline' in peer1.error
+    assert [(s.name, s.ok) for s in peer1.steps][-2:] == [('config-set', False), ('rollback', False)]
+    # The reachable server runs a working config (the new one), with its hooks.
+    assert_runs_timer_and_subnet(server2)
+    with KeaClient(server2.endpoint()) as client:
+        assert 'ha-heartbeat' in client.list_commands()
+    # Restarted, server1 runs what its file holds (the old config) and HA recovers.
+    server1.start_dhcp()
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+    assert 'renew-timer' in running(server1)['Dhcp4'] and running(server1)['Dhcp4']['renew-timer'] == 900
+
+
+def test_control_agent_killed_in_the_middle(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server1, server2 = servers
+    marks = log_marks(servers)
+
+    def kill_ca_while_settling(event):
+        if event.peer == 'server2' and event.step == 'settle' and event.state == 'start':
+            server2.kill_ca()
+
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)),
+        progress=kill_ca_while_settling,
+        settle_timeout=6.0,
+    )
+    assert not report.ok
+    peer2 = report.peer('server2')
+    assert peer2.outcome is PeerOutcome.FAILED
+    assert [(s.name, s.ok) for s in peer2.steps][-4:] == [
+        ('config-set', True),
+        ('hooks', True),
+        ('settle', False),
+        ('rollback', False),
+    ]
+    assert 'status-get failed' in peer2.steps[-2].text
+    assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
+    assert received(server1, marks['server1'], 'config-set') == 0
+    # server1 is reachable and still runs its (old, working) config.
+    with KeaClient(server1.endpoint()) as client:
+        assert 'ha-heartbeat' in client.list_commands()
+    assert running(server1)['Dhcp4']['renew-timer'] == 900
+    server2.start_ca()
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+
+
+def test_config_write_failure_rolls_back(kea_lab):
+    """Kea cannot write its config file (here: a directory stands where the file was)."""
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server2 = servers[1]
+    saved = server2.paths.config_file.read_bytes()
+    server2.paths.config_file.unlink()
+    os.mkdir(server2.paths.config_file)
+    try:
+        report = rollout(targets(servers, desired_configs(servers, add_timer_and_subnet)), settle_timeout=SETTLE)
+    finally:
+        shutil.rmtree(server2.paths.config_file)
+        server2.paths.config_file.write_bytes(saved)
+    peer2 = report.peer('server2')
+    assert peer2.outcome is PeerOutcome.ROLLED_BACK
+    assert 'config-write failed' in peer2.error and 'Unable to open file' in peer2.error
+    assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
+    assert running(server2)['Dhcp4']['renew-timer'] == 900
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+
+
+def test_unhealthy_relationship_is_refused_unless_forced(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    server1, server2 = servers
+    desired = desired_configs(servers, add_timer_and_subnet)
+    server2.kill_dhcp()
+    kea_lab.wait_ha([server1], timeout=SETTLE, states={'server1': 'partner-down'})
+    marks = log_marks([server1])
+    report = rollout(targets([server1], {'server1': desired['server1']}), settle_timeout=SETTLE)
+    assert 'the relationship is not healthy: server1: HA state is partner-down, not load-balancing' in report.refused
+    assert received(server1, marks['server1'], 'config-set') == 0
+    # Forced, the reachable peer takes it (it stays partner-down: its partner is still gone).
+    report = rollout(targets(servers, desired), force=True, settle_timeout=5.0)
+    assert report.peer('server2').outcome is PeerOutcome.FAILED
+    assert 'cannot be read' in report.peer('server2').error
+    server2.start_dhcp()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+
+
+def test_disruptive_change_needs_the_flag(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+
+    def to_hot_standby(name, inner):
+        ha = ha_of({'Dhcp4': inner})
+        ha['mode'] = 'hot-standby'
+        for peer in ha['peers']:
+            if peer['role'] == 'secondary':
+                peer['role'] = 'standby'
+
+    desired = desired_configs(servers, change_peer=to_hot_standby)
+    marks = log_marks(servers)
+    report = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    assert 'server1: mode load-balancing -> hot-standby' in report.refused
+    assert 'role of server2 secondary -> standby' in report.refused
+    assert 'allow_disruptive' in report.refused
+    for server in servers:
+        assert received(server, marks[server.name], 'config-set') == 0
+    report = rollout(targets(servers, desired), allow_disruptive=True, settle_timeout=SETTLE)
+    assert report.ok, report.summary()
+    assert report.disruptive
+    hot_standby = {'server1': 'hot-standby', 'server2': 'hot-standby'}
+    assert kea_lab.wait_ha(servers, timeout=SETTLE, states=hot_standby) == hot_standby
+    assert [ha_of(running(s))['mode'] for s in servers] == ['hot-standby', 'hot-standby']
+
+
+def test_plan_sends_nothing_and_shows_the_diff(kea_lab):
+    servers = kea_lab.load_balancing()
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    desired = desired_configs(servers, add_timer_and_subnet)
+    marks = log_marks(servers)
+    report = plan(targets(servers, desired))
+    assert report.dry_run and report.ok and report.differs and not report.changed
+    assert report.summary().startswith('plan: changes to push')
+    for server in servers:
+        peer = report.peer(server.name)
+        assert peer.outcome is PeerOutcome.NOT_ATTEMPTED
+        assert {c.path for c in peer.changes} == {'Dhcp4.renew-timer', 'Dhcp4.subnet4[198.51.100.0/24]'}
+        assert received(server, marks[server.name], 'config-set') == 0
+        assert received(server, marks[server.name], 'config-test') == 0
+
+
+def test_dhcp6_pair_push(kea_lab):
+    servers = kea_lab.load_balancing(family=6)
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+
+    def longer(inner):
+        inner['preferred-lifetime'] = 2500
+
+    report = rollout(targets(servers, desired_configs(servers, longer)), settle_timeout=SETTLE)
+    assert report.ok, report.summary()
+    for server in servers:
+        subnet = running(server)['Dhcp6']['subnet6'][0]
+        assert subnet['preferred-lifetime'] == 2500
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}

@@ -1,6 +1,7 @@
 """Rendered blocks load into a real Kea 2.2: every mode, backups, basic auth, state-machine, multi-threading,
-DHCPv6. Each block is put into a minimal server config and started in a throw-away kea-dhcp4/6 (see
-test_validate_kea22.py); peer URLs point at 127.254.0.x, where nothing listens."""
+DHCPv6; and a hub-and-spoke block into real Kea 2.6.3 and 3.0.3 (kealab's roots, when cached). Each block is
+put into a minimal server config and started in a throw-away kea-dhcp4/6 (see test_validate_kea22.py); peer URLs
+point at 127.254.0.x, where nothing listens."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from .test_validate_kea22 import BINARIES, HOOKS_DIR, KeaLoad, load_all
-from netbox_kea_ha.kea.ha import Peer, Relationship
+from .test_validate_kea22 import BINARIES, HOOKS_DIR, KeaLoad, load_all, load_config
+from netbox_kea_ha.kea.ha import KeaVersion, Peer, Relationship
 from netbox_kea_ha.kea.render import RenderContext, render_hooks_libraries
 
 pytestmark = [
@@ -114,3 +115,41 @@ def test_rendered_block_loads_in_kea22(name: str, loads: dict[str, KeaLoad]) -> 
     result = loads[name]
     assert result.accepted, f'{result.error}\n{result.log[-2000:]}'
     assert 'HA_CONFIGURATION_SUCCESSFUL' in result.log and 'LEASE_CMDS_INIT_OK' in result.log
+
+
+def _hub(version: KeaVersion, ports: tuple[int, int, int, int]) -> RenderContext:
+    def rel(this: str, names: tuple[str, str], p: tuple[int, int]) -> Relationship:
+        return Relationship(
+            this,
+            'hot-standby',
+            (
+                Peer(names[0], f'http://127.254.0.1:{p[0]}/', 'primary'),
+                Peer(names[1], f'http://127.254.0.2:{p[1]}/', 'standby'),
+            ),
+            TIMERS,
+        )
+
+    return RenderContext(
+        'server2',
+        '',
+        'dhcp4',
+        (rel('server2', ('server1', 'server2'), ports[:2]), rel('server4', ('server3', 'server4'), ports[2:])),
+        kea_version=version,
+    )
+
+
+@pytest.mark.parametrize(
+    ('series', 'ports'), [('2.6', (19201, 19202, 19203, 19204)), ('3.0', (19211, 19212, 19213, 19214))]
+)
+def test_rendered_hub_loads_in_kea26_and_30(series: str, ports: tuple[int, int, int, int], tmp_path: Path) -> None:
+    """A hub-and-spoke block with bare library names, rendered for 2.6.3 / 3.0.3, loads in that real Kea."""
+    roots = pytest.importorskip('kealab.roots')
+    if not roots.root_ready(series):
+        pytest.skip(f'no cached Kea {series} root')
+    root = roots.ensure_root(series)
+    version = KeaVersion(2, 6, 3) if series == '2.6' else KeaVersion(3, 0, 3)
+    hooks = render_hooks_libraries(_hub(version, ports))
+    assert [h['library'] for h in hooks] == ['libdhcp_lease_cmds.so', 'libdhcp_ha.so']
+    result = load_config({'Dhcp4': {'hooks-libraries': hooks}}, tmp_path, root=root)
+    assert result.accepted, f'{result.error}\n{result.log[-2000:]}'
+    assert result.log.count('HA_SERVICE_STARTED') == 2

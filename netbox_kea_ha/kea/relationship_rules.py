@@ -382,10 +382,12 @@ def _check_roles(mode: HAMode, counts: Mapping[HARole, int], valid: Mapping[str,
     text = _MODE_TEXT[mode]
 
     def forbid(role: HARole) -> None:
+        """Kea's "<role> servers not allowed in the <mode> configuration"."""
         if counts.get(role):
             out.error('peers', f'{role} servers not allowed in the {text} configuration', f'ha.{role}-not-allowed')
 
     def require(role: HARole) -> None:
+        """Kea's "<role> server required in the <mode> configuration" (incomplete: a peer is missing)."""
         if not counts.get(role):
             out.error(
                 'peers', f'{role} server required in the {text} configuration', f'ha.{role}-required', incomplete=True

@@ -448,6 +448,7 @@ def _subnets(server: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]
     """Every subnet map of a server config (top level and in shared networks) with its path and network."""
 
     def listed(holder: Mapping[str, Any], key: str) -> list[Any]:
+        """holder[key] when it is a list, else an empty list."""
         value = holder.get(key)
         return value if isinstance(value, list) else []
 

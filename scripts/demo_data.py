@@ -21,7 +21,9 @@ addresses = os.environ['KEA_HA_DEMO_ADDRESSES'].split()
 
 site, _ = Site.objects.get_or_create(name='Demo DC', defaults={'slug': 'demo-dc'})
 maker, _ = Manufacturer.objects.get_or_create(name='Generic', defaults={'slug': 'generic'})
-model, _ = DeviceType.objects.get_or_create(manufacturer=maker, model='DHCP appliance', defaults={'slug': 'dhcp-appliance'})
+model, _ = DeviceType.objects.get_or_create(
+    manufacturer=maker, model='DHCP appliance', defaults={'slug': 'dhcp-appliance'}
+)
 role, _ = DeviceRole.objects.get_or_create(name='DHCP server', defaults={'slug': 'dhcp-server', 'color': '2196f3'})
 
 devices = []

@@ -27,6 +27,7 @@ __all__ = (
     'check_drift',
     'read_servers',
     'read_status',
+    'record_drift',
     'record_peer',
     'record_server',
 )
@@ -195,6 +196,12 @@ def record_server(server, reading, readings, drift=True, now=None):
             values['last_error'] = f'drift not checked: {problem}'
         volatile['drift_checked'] = now
     return _apply(server, values, SERVER_STATE_FIELDS, volatile)
+
+
+def record_drift(server, state, error='', now=None):
+    """Record a server's drift as a sync found it (`ConfigDriftChoices`); the state fields that changed."""
+    now = now or timezone.now()
+    return _apply(server, {'config_drift': state, 'last_error': error}, SERVER_STATE_FIELDS, {'drift_checked': now})
 
 
 def _line(server, reading, peers):

@@ -44,8 +44,12 @@ def run_jobs(rq_queues, django_capture_on_commit_callbacks):
             with django_capture_on_commit_callbacks(execute=True):
                 result = enqueue()
         done_before = set(Job.objects.filter(completed__isnull=False).values_list('pk', flat=True))
-        worker = SimpleWorker(rq_queues, connection=rq_queues[0].connection)
-        worker.work(burst=True)
+        # Jobs that enqueue jobs (the scheduled sync) do it on commit, too: run until nothing new is queued.
+        for _ in range(10):
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                SimpleWorker(rq_queues, connection=rq_queues[0].connection).work(burst=True)
+            if not callbacks:
+                break
         ran = Job.objects.filter(completed__isnull=False).exclude(pk__in=done_before).order_by('pk')
         if isinstance(result, Job):
             result.refresh_from_db()

@@ -6,7 +6,7 @@ from virtualization.models import VirtualMachine, VMInterface
 
 from netbox_kea_ha.models import KeaServer
 
-__all__ = ('NetBoxLab', 'ha_block', 'job_text', 'lab_name', 'running_config')
+__all__ = ('NetBoxLab', 'commands_received', 'ha_block', 'imported', 'job_text', 'lab_name', 'running_config')
 
 
 def lab_name(lab_server):
@@ -90,3 +90,23 @@ def ha_block(config):
         if hook.get('library', '').endswith('libdhcp_ha.so'):
             return hook['parameters']['high-availability'][0]
     return None
+
+
+def commands_received(lab_server, command):
+    """How many times the lab server's kea-dhcp logged receiving `command` (Kea logs every command at INFO)."""
+    marker = f"Received command '{command}'"
+    return sum(marker in line for line in lab_server.log_lines())
+
+
+def imported(netbox, run_jobs, lab):
+    """NetBox knows the primary (and the second server's device); import it. `{peer name: KeaServer}`."""
+    from core.choices import JobStatusChoices
+
+    from netbox_kea_ha.jobs import ImportServerJob
+    from netbox_kea_ha.models import HAPeer
+
+    primary = netbox.server(lab[0])
+    netbox.device(lab_name(lab[1]), lab[1].address)
+    job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
+    return {p.effective_name: p.server for p in HAPeer.objects.select_related('server')}

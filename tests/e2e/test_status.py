@@ -6,21 +6,12 @@ import pytest
 
 from core.choices import JobStatusChoices
 from core.models import ObjectChange
-from tests.e2e.helpers import job_text, lab_name
+from tests.e2e.helpers import imported, job_text
 
-from netbox_kea_ha.jobs import ImportServerJob, StatusJob
+from netbox_kea_ha.jobs import StatusJob
 from netbox_kea_ha.models import HAPeer, KeaServer
 
 pytestmark = [pytest.mark.kea, pytest.mark.django_db]
-
-
-def imported(netbox, run_jobs, lab):
-    """NetBox knows the primary (and the second server's device); import it. The servers, by lab name."""
-    primary = netbox.server(lab[0])
-    netbox.device(lab_name(lab[1]), lab[1].address)
-    job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
-    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
-    return {p.effective_name: p.server for p in HAPeer.objects.select_related('server')}
 
 
 def status_job(run_jobs, instance=None):

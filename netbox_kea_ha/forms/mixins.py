@@ -44,7 +44,8 @@ class SecretFormMixin(forms.Form):
 
     def clean(self):
         """Refuse a password together with a reference (or with "clear"), then apply the change to the instance."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name, (password_field, clear_field, ref_field) in self.secret_form_fields.items():
             password = cleaned.get(password_field) if password_field in self.fields else None
             clear = bool(clear_field and clear_field in self.fields and cleaned.get(clear_field))

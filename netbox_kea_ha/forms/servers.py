@@ -139,7 +139,8 @@ class KeaServerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModel
 
     def clean(self):
         """Choice columns left blank take the model's defaults."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ('family', 'control_kind', 'control_scheme', 'replicate_config'):
             if name in self.fields and not cleaned.get(name) and not self.instance.pk:
                 cleaned[name] = KeaServer._meta.get_field(name).default

@@ -326,6 +326,11 @@ def _relationship_field(view: FindingView, mode_changed: bool) -> str:
         return 'mode'
     if field.startswith('state-machine'):
         return 'state_machine'
+    if field.startswith('peers[') and '].' in field:
+        key = field.split('].', 1)[1]
+        if key in _PARAMETER_ATTRS:
+            # A relationship-level value a peer inherits (TLS files): the relationship's field.
+            return _PARAMETER_ATTRS[key]
     head = field.split('.', 1)[0].split('[', 1)[0]
     if head and head not in ('peers', 'this-server-name'):
         return 'extra_parameters'

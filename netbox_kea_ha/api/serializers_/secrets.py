@@ -30,6 +30,8 @@ class SecretSerializerMixin:
 
     def validate(self, data):
         """A request may set a password or its reference, not both."""
+        if self.nested:
+            return super().validate(data)
         for password, reference in self.secret_pairs.items():
             if data.get(password) and data.get(reference):
                 raise serializers.ValidationError({reference: _('Give a password or a reference, not both.')})

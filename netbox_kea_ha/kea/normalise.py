@@ -150,6 +150,9 @@ _MISSING = object()
 #: Keys Kea requires whenever their map is given (`server-id.type`): never dropped, even with the default value.
 _REQUIRED = frozenset({'type'})
 _HEX_PAIRS = re.compile(r'^[0-9A-Fa-f]*$')
+#: Identifiers already written the way Kea writes them back (the fast path: config-get answers are).
+_CANONICAL_COLONS = re.compile(r'[0-9a-f]{2}(?::[0-9a-f]{2})*\Z')
+_CANONICAL_PLAIN = re.compile(r'(?:[0-9A-F]{2})+\Z')
 
 
 def family_of(root: str) -> str:
@@ -246,10 +249,12 @@ def canonical_identifier(kind: str, text: Any) -> Any:
     """A host identifier (`hw-address`, `duid`, `client-id`, `circuit-id`, `flex-id`) as Kea writes it back."""
     if not isinstance(text, str) or kind not in _IDENTIFIER_STYLE:
         return text
+    colons, lower = _IDENTIFIER_STYLE[kind]
+    if (_CANONICAL_COLONS if colons else _CANONICAL_PLAIN).match(text):
+        return text
     raw = _identifier_bytes(text)
     if raw is None:
         return text
-    colons, lower = _IDENTIFIER_STYLE[kind]
     hexed = raw.hex() if lower else raw.hex().upper()
     return ':'.join(hexed[i : i + 2] for i in range(0, len(hexed), 2)) if colons else hexed
 

@@ -47,6 +47,7 @@ class Defaults:
     source: str = ''
 
 
+@cache
 def available() -> dict[tuple[str, KeaVersion], str]:
     """Every shipped defaults file, by (family, version)."""
     out: dict[tuple[str, KeaVersion], str] = {}

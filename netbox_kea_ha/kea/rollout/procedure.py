@@ -20,14 +20,15 @@ checked), then all are waited for together, then written; a failure rolls back e
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..client import Endpoint, KeaClient, KeaConfig
-from ..detect import Detection, DetectionError, detect
+from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
 from ..findings import Finding, errors
@@ -56,6 +57,24 @@ __all__ = (
 
 #: Builds the client of an endpoint (tests of errors real Kea cannot produce inject a transport here).
 ClientFactory = Callable[[Endpoint], KeaClient]
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that read many servers at once (made once: starting threads per rollout costs more than a
+    read of a small config)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix='kea-rollout')
+        return _POOL
+
+
+_HASH_SINCE = KeaVersion(2, 4, 0)
+_KEA_2_7 = KeaVersion(2, 7, 0)
+_KEA_3_0 = KeaVersion(3, 0, 0)
 
 
 class RolloutError(ValueError):
@@ -86,11 +105,24 @@ class _Peer:
         self.report = PeerReport(name=target.name, url=target.endpoint.url, version=target.version)
         self.desired_detection: Detection | None = None
         self.running: KeaConfig | None = None
-        self.running_detection: Detection | None = None
+        self._running_detection: Detection | None = None
+        self._running_detected = False
         self.read_error: str | None = None
         self.version: KeaVersion | None = target.version
         self.family = family_of(config_root(target.desired)[0])
         self.was_set = False
+
+    @property
+    def running_detection(self) -> Detection | None:
+        """The HA relationships of the running config (detected when first needed: a peer whose config does
+        not differ never needs them); None when it has no readable HA block."""
+        if not self._running_detected and self.running is not None:
+            self._running_detected = True
+            try:
+                self._running_detection = detect(self.running.config, version=self.version)
+            except DetectionError:
+                self._running_detection = None
+        return self._running_detection
 
     @property
     def role(self) -> str | None:
@@ -127,6 +159,7 @@ class _Rollout:
         dry_run: bool,
         progress: ProgressCallback | None,
         client_factory: ClientFactory,
+        clients: Mapping[str, KeaClient] | None,
     ) -> None:
         _check_targets(targets)
         self.force = force
@@ -138,9 +171,13 @@ class _Rollout:
         self.dry_run = dry_run
         self.progress = progress
         self.client_factory = client_factory
-        self.peers = [_Peer(t, client_factory(t.endpoint)) for t in targets]
+        given = dict(clients or {})
+        self.owned = [t.name for t in targets if t.name not in given]
+        self.peers = [_Peer(t, given.get(t.name) or client_factory(t.endpoint)) for t in targets]
         self.report = RolloutReport(peers=[p.report for p in self.peers], dry_run=dry_run)
         self.started = time.monotonic()
+        self.read_started = self.started
+        self.versions: dict[str, Future[KeaVersion | str]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -169,7 +206,8 @@ class _Rollout:
 
     def close(self) -> None:
         for peer in self.peers:
-            peer.client.close()
+            if peer.name in self.owned:
+                peer.client.close()
 
     # -- phases -------------------------------------------------------------------------------------------------
 
@@ -198,42 +236,45 @@ class _Rollout:
         self.emit('validate', 'ok', f'{len(self.peers)} desired config(s) valid')
         return None
 
-    def read(self) -> None:
-        """version-get and config-get of every peer, all at once."""
-        self.emit('read', 'start', 'version-get and config-get of every peer')
+    def start_reads(self) -> list[Future[KeaConfig | str]]:
+        """Send the config-get of every peer (and version-get where NetBox does not know the version), all at once."""
+        self.emit('read', 'start', 'config-get of every peer')
+        self.read_started = time.monotonic()
+        self.versions = {p.name: _pool().submit(self.version_of, p) for p in self.peers if p.target.version is None}
+        return [_pool().submit(self.config_of, p) for p in self.peers]
 
-        def version_of(peer: _Peer) -> KeaVersion | str:
-            try:
-                # Its own client, so that it runs beside the config-get of the same peer.
-                with self.client_factory(peer.target.endpoint) as client:
-                    return client.version_get().version
-            except KeaError as exc:
-                return str(exc)
+    def version_of(self, peer: _Peer) -> KeaVersion | str:
+        try:
+            # Its own client: it runs beside the config-get of the same peer.
+            with self.client_factory(peer.target.endpoint) as client:
+                return client.version_get().version
+        except KeaError as exc:
+            return str(exc)
 
-        def config_of(peer: _Peer) -> KeaConfig | str:
-            try:
-                return peer.client.config_get()
-            except KeaError as exc:
-                return str(exc)
+    def config_of(self, peer: _Peer) -> KeaConfig | str:
+        try:
+            return peer.client.config_get()
+        except KeaError as exc:
+            return str(exc)
 
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=2 * len(self.peers)) as pool:
-            versions = [pool.submit(version_of, p) for p in self.peers]
-            configs = [pool.submit(config_of, p) for p in self.peers]
-            for peer, version_future, config_future in zip(self.peers, versions, configs, strict=True):
-                version, running = version_future.result(), config_future.result()
-                if isinstance(running, str) or isinstance(version, str):
-                    peer.read_error = running if isinstance(running, str) else str(version)
-                    self.record(peer, 'config-get', False, peer.read_error, started)
-                    continue
-                peer.version = peer.report.version = version
-                peer.running = running
-                try:
-                    peer.running_detection = detect(running.config, version=version)
-                except DetectionError as exc:
-                    peer.running_detection = None
-                    self.emit('read', 'info', f'its running config has no readable HA block: {exc}', peer)
-                self.record(peer, 'config-get', True, f'Kea {version}', started)
+    def collect_reads(self, futures: Sequence[Future[KeaConfig | str]]) -> None:
+        """Wait for the reads; a known version the answer contradicts (Kea >= 2.4 answers with a hash, older Kea
+        without) is read with version-get."""
+        results = [(p, f.result()) for p, f in zip(self.peers, futures, strict=True)]
+        for peer, running in results:
+            known = peer.target.version
+            if known is not None and isinstance(running, KeaConfig) and not _plausible(known, running):
+                self.versions[peer.name] = _pool().submit(self.version_of, peer)
+        versions = {name: future.result() for name, future in self.versions.items()}
+        for peer, running in results:
+            version: KeaVersion | str | None = versions.get(peer.name, peer.target.version)
+            if isinstance(running, str) or isinstance(version, str) or version is None:
+                peer.read_error = running if isinstance(running, str) else str(version)
+                self.record(peer, 'config-get', False, peer.read_error, self.read_started)
+                continue
+            peer.version = peer.report.version = version
+            peer.running = running
+            self.record(peer, 'config-get', True, f'Kea {version}', self.read_started)
 
     def diff(self) -> list[_Peer]:
         """Compare each peer's running config with its desired one; the peers that differ."""
@@ -272,8 +313,9 @@ class _Rollout:
             except KeaError as exc:
                 return str(exc)
 
-        with ThreadPoolExecutor(max_workers=max(1, len(peers))) as pool:
-            return list(pool.map(status_of, peers))
+        if len(peers) == 1:
+            return [status_of(peers[0])]
+        return list(_pool().map(status_of, peers))
 
     def health(self) -> str | None:
         """Why the relationship is not healthy enough to touch, or None."""
@@ -478,10 +520,11 @@ class _Rollout:
             self.rollback(peer)
 
     def run(self) -> RolloutReport:
+        # Validation first: a desired config with an error never causes any request, not even a read.
         refused = self.validate(real_versions=False)
         if refused:
             return self.finish(refused)
-        self.read()
+        self.collect_reads(self.start_reads())
         unreadable = [p for p in self.peers if p.read_error is not None]
         if unreadable and not self.force:
             names = '; '.join(f'{p.name}: {p.read_error}' for p in unreadable)
@@ -519,6 +562,16 @@ class _Rollout:
         return self.finish()
 
 
+def _plausible(version: KeaVersion, running: KeaConfig) -> bool:
+    """Whether a config-get answer can come from this Kea version (config-get returns a hash from 2.4 on)."""
+    if version < _HASH_SINCE:
+        return running.hash is None
+    if running.hash is None:
+        return False
+    inferred = infer_version({**running.config, 'hash': running.hash})
+    return not (inferred is not None and inferred >= _KEA_3_0 and version < _KEA_2_7)
+
+
 def _finding_text(finding: Finding) -> str:
     return f'{finding.field}: {finding.message}' if finding.field else finding.message
 
@@ -553,6 +606,7 @@ def rollout(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     client_factory: ClientFactory = KeaClient,
+    clients: Mapping[str, KeaClient] | None = None,
 ) -> RolloutReport:
     """Push each target's desired config safely (see the module docstring); the report says what happened.
 
@@ -560,7 +614,8 @@ def rollout(
     push changes no peer can take alone. `settle_timeout`: seconds each peer may take to settle after its
     config-set (the plugin's `settle_timeout` setting). `config_test`: run Kea's config-test first. `write`:
     `config-write` each pushed config (so a restart keeps it). `dry_run`: everything up to the push, nothing
-    sent. `progress`: called with every step.
+    sent. `progress`: called with every step. `clients`: open clients to use, by target name (kept open, so a
+    caller can reuse their connections); the others are made with `client_factory` and closed at the end.
     """
     if settle_timeout <= 0 or poll_interval <= 0:
         raise RolloutError('settle_timeout and poll_interval must be positive numbers of seconds')
@@ -575,6 +630,7 @@ def rollout(
         dry_run=dry_run,
         progress=progress,
         client_factory=client_factory,
+        clients=clients,
     )
     try:
         return work.run()

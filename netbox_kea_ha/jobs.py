@@ -88,7 +88,7 @@ class SyncRelationshipJob(KeaHAJobRunner):
     class Meta:
         name = 'Sync to Kea'
 
-    def run(self, *args, dry_run=False, **kwargs):
+    def run(self, *args, dry_run=False, allow_disruptive=False, **kwargs):
         """Build each peer's desired config, compare it with what runs, and push the differences safely."""
         from .services.context import change_context
         from .services.locks import RelationshipBusy
@@ -106,6 +106,7 @@ class SyncRelationshipJob(KeaHAJobRunner):
                     job=self.job,
                     logger=self.logger,
                     progress=self.save_progress,
+                    allow_disruptive=bool(allow_disruptive),
                 )
         except RelationshipBusy as exc:
             self.fail(str(exc), data={'relationship': str(relationship), 'error': str(exc)})

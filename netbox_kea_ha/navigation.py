@@ -40,6 +40,16 @@ menu = PluginMenu(
                 _item('hapeer', _('HA peers')),
             ),
         ),
+        (
+            _('History'),
+            (
+                PluginMenuItem(
+                    link='plugins:netbox_kea_ha:configsnapshot_list',
+                    link_text=_('Config snapshots'),
+                    permissions=['netbox_kea_ha.view_configsnapshot'],
+                ),
+            ),
+        ),
     ),
     icon_class='mdi mdi-server-network',
 )

@@ -15,4 +15,6 @@ urlpatterns = (
     path('relationships/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'harelationship'))),
     path('peers/', include(get_model_urls('netbox_kea_ha', 'hapeer', detail=False))),
     path('peers/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'hapeer'))),
+    path('snapshots/', include(get_model_urls('netbox_kea_ha', 'configsnapshot', detail=False))),
+    path('snapshots/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'configsnapshot'))),
 )

@@ -3,8 +3,10 @@
 from .serializers_.peers import *
 from .serializers_.relationships import *
 from .serializers_.servers import *
+from .serializers_.snapshots import *
 
 __all__ = (
+    'ConfigSnapshotSerializer',
     'HAPeerSerializer',
     'HARelationshipBriefSerializer',
     'HARelationshipSerializer',

@@ -3,8 +3,10 @@
 from .peers import *
 from .relationships import *
 from .servers import *
+from .snapshots import *
 
 __all__ = (
+    'ConfigSnapshotFilterForm',
     'HAPeerBulkEditForm',
     'HAPeerFilterForm',
     'HAPeerForm',

@@ -3,6 +3,7 @@
 import strawberry
 import strawberry_django
 
+from .snapshots import KeaHASnapshotQuery
 from .types import HAPeerType, HARelationshipType, KeaServerType
 
 __all__ = (
@@ -25,4 +26,4 @@ class KeaHAQuery:
     kea_ha_peer_list: list[HAPeerType] = strawberry_django.field()
 
 
-schema = [KeaHAQuery]
+schema = [KeaHAQuery, KeaHASnapshotQuery]

@@ -3,8 +3,10 @@
 from .peers import *
 from .relationships import *
 from .servers import *
+from .snapshots import *
 
 __all__ = (
+    'ConfigSnapshotTable',
     'HAPeerTable',
     'HARelationshipTable',
     'KeaServerTable',

@@ -1,11 +1,21 @@
-"""The plugin's views (one module per model) and the Kea HA tab of devices and virtual machines."""
+"""The plugin's views (one module per model), the Kea HA tab of devices and VMs, and the action buttons."""
 
+from .actions import *
 from .hosts import *
 from .peers import *
 from .relationships import *
 from .servers import *
+from .snapshots import *
 
 __all__ = (
+    'PLAN_JOB_NAME',
+    'ConfigSnapshotBulkDeleteView',
+    'ConfigSnapshotDeleteView',
+    'ConfigSnapshotListView',
+    'ConfigSnapshotRestoreView',
+    'ConfigSnapshotView',
+    'DeviceKeaHAImportView',
+    'DeviceKeaHAStatusView',
     'DeviceKeaHAView',
     'HAPeerBulkDeleteView',
     'HAPeerBulkEditView',
@@ -20,13 +30,23 @@ __all__ = (
     'HARelationshipDeleteView',
     'HARelationshipEditView',
     'HARelationshipListView',
+    'HARelationshipPlanView',
+    'HARelationshipSnapshotsView',
+    'HARelationshipStatusView',
+    'HARelationshipSyncView',
     'HARelationshipView',
     'KeaServerBulkDeleteView',
     'KeaServerBulkEditView',
     'KeaServerBulkImportView',
     'KeaServerDeleteView',
     'KeaServerEditView',
+    'KeaServerImportView',
     'KeaServerListView',
+    'KeaServerSnapshotsView',
+    'KeaServerStatusView',
     'KeaServerView',
+    'RestoreSnapshot',
+    'VirtualMachineKeaHAImportView',
+    'VirtualMachineKeaHAStatusView',
     'VirtualMachineKeaHAView',
 )

@@ -1,0 +1,181 @@
+"""
+REST actions: each checks the custom permission on the object (constraints honoured) and enqueues a NetBox job,
+answering 202 with the job; nothing here talks to Kea.
+
+    POST /api/plugins/kea-ha/servers/{id}/import/          import_keaserver          ImportServerJob
+    POST /api/plugins/kea-ha/servers/{id}/status/          status_keaserver          StatusJob
+    POST /api/plugins/kea-ha/relationships/{id}/sync/      sync_harelationship       SyncRelationshipJob
+         {"dry_run": true} plans only; {"allow_disruptive": true} lets a mode/role/name/URL change through
+    POST /api/plugins/kea-ha/relationships/{id}/status/    status_harelationship     StatusJob
+    POST /api/plugins/kea-ha/status/                       status_keaserver (model)  StatusJob, every server
+    POST /api/plugins/kea-ha/snapshots/{id}/restore/       restore_configsnapshot    RestoreSnapshotJob
+         {"which": "after"} pushes the snapshot's pushed config instead of the one it replaced
+
+Snapshots themselves: GET /api/plugins/kea-ha/snapshots/ (read-only, redacted).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.serializers import JobSerializer
+from netbox.api.viewsets import NetBoxReadOnlyModelViewSet
+
+from ..filtersets.snapshots import ConfigSnapshotFilterSet
+from ..jobs import ImportServerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
+from ..models import ConfigSnapshot, HARelationship, KeaServer
+from .serializers_.snapshots import ConfigSnapshotSerializer
+
+__all__ = (
+    'ConfigSnapshotViewSet',
+    'FleetStatusAPIView',
+    'RelationshipStatusAPIView',
+    'RelationshipSyncAPIView',
+    'ServerImportAPIView',
+    'ServerStatusAPIView',
+    'SnapshotRestoreAPIView',
+)
+
+
+class ConfigSnapshotViewSet(NetBoxReadOnlyModelViewSet):
+    """Config snapshots (read-only; configs redacted)."""
+
+    queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
+    serializer_class = ConfigSnapshotSerializer
+    filterset_class = ConfigSnapshotFilterSet
+
+
+class SyncOptions(serializers.Serializer):
+    """Options of a sync."""
+
+    dry_run = serializers.BooleanField(default=False, help_text='Plan only: every check, nothing sent')
+    allow_disruptive = serializers.BooleanField(
+        default=False, help_text='Push changes no peer can take alone (mode, roles, peer names or URLs)'
+    )
+
+
+class RestoreOptions(serializers.Serializer):
+    """Options of a restore."""
+
+    which = serializers.ChoiceField(choices=('before', 'after'), default='before')
+
+
+def _options(serializer_class, request):
+    serializer = serializer_class(data=request.data if isinstance(request.data, dict) else {})
+    if not serializer.is_valid():
+        raise ValidationError(serializer.errors)
+    return serializer.validated_data
+
+
+class _JobAPIView(APIView):
+    """POST: check `permission` on the object `pk` of `model`, enqueue the job, answer 202 with it."""
+
+    model = None
+    action = None
+
+    def get_object(self, request, pk):
+        """The object, if the user may see it (404 otherwise) and may do the action on it (403 otherwise)."""
+        obj = get_object_or_404(self.model.objects.restrict(request.user, 'view'), pk=pk)
+        if not self.model.objects.restrict(request.user, self.action).filter(pk=pk).exists():
+            raise PermissionDenied(
+                f'You do not have the {self.action} permission on {self.model._meta.verbose_name} {obj}.'
+            )
+        return obj
+
+    def accepted(self, request, job):
+        """202 with the job."""
+        data = JobSerializer(job, context={'request': request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    def get_view_name(self):
+        """Title in the browsable API."""
+        return self.__class__.__doc__.splitlines()[0].rstrip('.')
+
+
+class ServerImportAPIView(_JobAPIView):
+    """Import from Kea: read the server's running config and create or update its HA relationships."""
+
+    model, action = KeaServer, 'import'
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue an ImportServerJob."""
+        server = self.get_object(request, pk)
+        return self.accepted(request, ImportServerJob.enqueue(instance=server, user=request.user))
+
+
+class ServerStatusAPIView(_JobAPIView):
+    """Read the HA state and drift of a server and its partners."""
+
+    model, action = KeaServer, 'status'
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue a StatusJob for the server."""
+        server = self.get_object(request, pk)
+        return self.accepted(request, StatusJob.enqueue(instance=server, user=request.user))
+
+
+class RelationshipSyncAPIView(_JobAPIView):
+    """Sync a relationship: replicate and push each peer's desired config (dry_run: plan only)."""
+
+    model, action = HARelationship, 'sync'
+
+    @extend_schema(request=SyncOptions, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue a SyncRelationshipJob."""
+        relationship = self.get_object(request, pk)
+        options = _options(SyncOptions, request)
+        job = SyncRelationshipJob.enqueue(
+            instance=relationship,
+            user=request.user,
+            name='Sync to Kea (plan)' if options['dry_run'] else None,
+            **options,
+        )
+        return self.accepted(request, job)
+
+
+class RelationshipStatusAPIView(_JobAPIView):
+    """Read the HA state and drift of every peer of a relationship."""
+
+    model, action = HARelationship, 'status'
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue a StatusJob for the relationship."""
+        relationship = self.get_object(request, pk)
+        return self.accepted(request, StatusJob.enqueue(instance=relationship, user=request.user))
+
+
+class FleetStatusAPIView(_JobAPIView):
+    """Read the HA state and drift of every Kea server that is an HA peer."""
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request):
+        """Enqueue a StatusJob for every server (needs the status permission on Kea servers, unconstrained)."""
+        if not request.user.has_perm('netbox_kea_ha.status_keaserver'):
+            raise PermissionDenied('You do not have the status permission on Kea servers.')
+        return self.accepted(request, StatusJob.enqueue(user=request.user))
+
+
+class SnapshotRestoreAPIView(_JobAPIView):
+    """Restore a config snapshot: push its config back to its server through the safe push."""
+
+    model, action = ConfigSnapshot, 'restore'
+
+    @extend_schema(request=RestoreOptions, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue a RestoreSnapshotJob."""
+        snapshot = self.get_object(request, pk)
+        options = _options(RestoreOptions, request)
+        job = RestoreSnapshotJob.enqueue(
+            instance=snapshot.server,
+            user=request.user,
+            name=f'Restore config snapshot {snapshot.pk}',
+            snapshot_id=snapshot.pk,
+            which=options['which'],
+        )
+        return self.accepted(request, job)

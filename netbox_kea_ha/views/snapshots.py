@@ -1,0 +1,174 @@
+"""
+Views of ConfigSnapshot: list, detail (with the diff of what was pushed), delete, bulk delete, Restore; and the
+"Config snapshots" tab of Kea servers and HA relationships. Snapshots are written by jobs only: no add or edit.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import View
+
+from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
+from netbox.views import generic
+from utilities.views import ObjectPermissionRequiredMixin, ViewTab, register_model_view
+
+from ..filtersets.snapshots import ConfigSnapshotFilterSet
+from ..forms.snapshots import ConfigSnapshotFilterForm
+from ..jobs import RestoreSnapshotJob
+from ..kea.diff import diff_configs
+from ..models import ConfigSnapshot, HARelationship, KeaServer
+from ..object_actions import KeaHAAction
+from ..tables.snapshots import ConfigSnapshotTable
+
+__all__ = (
+    'ConfigSnapshotBulkDeleteView',
+    'ConfigSnapshotDeleteView',
+    'ConfigSnapshotListView',
+    'ConfigSnapshotRestoreView',
+    'ConfigSnapshotView',
+    'HARelationshipSnapshotsView',
+    'KeaServerSnapshotsView',
+    'RestoreSnapshot',
+)
+
+#: Lines of a diff shown on the snapshot page (the whole diff is in the REST API).
+DIFF_LINES = 4000
+
+
+def _snapshots():
+    return ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from').defer(
+        'before', 'after', '_secrets'
+    )
+
+
+class RestoreSnapshot(KeaHAAction):
+    """The Restore button of a snapshot: push its `before` config back through the safe push (a job)."""
+
+    name = 'restore'
+    label = _('Restore')
+    icon = 'mdi-backup-restore'
+    color = 'warning'
+    method = 'post'
+    permissions_required = {'restore'}
+
+
+@register_model_view(ConfigSnapshot, 'list', path='', detail=False)
+class ConfigSnapshotListView(generic.ObjectListView):
+    """Every config snapshot, newest first."""
+
+    queryset = _snapshots()
+    filterset = ConfigSnapshotFilterSet
+    filterset_form = ConfigSnapshotFilterForm
+    table = ConfigSnapshotTable
+    actions = (BulkExport, BulkDelete)
+
+
+@register_model_view(ConfigSnapshot)
+class ConfigSnapshotView(generic.ObjectView):
+    """One snapshot: its record, and the normalised diff from the running config to the one pushed (redacted)."""
+
+    queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
+    template_name = 'netbox_kea_ha/configsnapshot.html'
+    actions = (RestoreSnapshot, DeleteObject)
+
+    def get_extra_context(self, request, instance):
+        """The diff (stored configs are already redacted), its size, and the restores made from this snapshot."""
+        diff_lines, changes, error = [], [], None
+        if instance.after is not None:
+            try:
+                diff = diff_configs(instance.before, instance.after, version=instance.server.version)
+                diff_lines = diff.text(f'{instance.server} running (before)', f'{instance.server} pushed (after)')
+                diff_lines = diff_lines.splitlines()
+                changes = [str(change) for change in diff.changes]
+            except ValueError as exc:
+                error = str(exc)
+        return {
+            'diff_lines': diff_lines[:DIFF_LINES],
+            'diff_truncated': len(diff_lines) > DIFF_LINES,
+            'changes': changes,
+            'diff_error': error,
+            'restores': instance.restores.restrict(request.user, 'view').select_related('server'),
+        }
+
+
+@register_model_view(ConfigSnapshot, 'delete')
+class ConfigSnapshotDeleteView(generic.ObjectDeleteView):
+    """Delete a snapshot."""
+
+    queryset = ConfigSnapshot.objects.all()
+
+
+@register_model_view(ConfigSnapshot, 'bulk_delete', path='delete', detail=False)
+class ConfigSnapshotBulkDeleteView(generic.BulkDeleteView):
+    """Delete several snapshots."""
+
+    queryset = _snapshots()
+    filterset = ConfigSnapshotFilterSet
+    table = ConfigSnapshotTable
+
+
+@register_model_view(ConfigSnapshot, 'restore')
+class ConfigSnapshotRestoreView(ObjectPermissionRequiredMixin, View):
+    """POST: enqueue a job that pushes the snapshot's `before` config back to its server; go to the job."""
+
+    queryset = ConfigSnapshot.objects.select_related('server')
+    http_method_names = ['post']
+
+    def get_required_permission(self):
+        """The custom `restore` action of ConfigSnapshot."""
+        return 'netbox_kea_ha.restore_configsnapshot'
+
+    def post(self, request, pk):
+        """Enqueue the restore job."""
+        snapshot = get_object_or_404(self.queryset, pk=pk)
+        job = RestoreSnapshotJob.enqueue(
+            instance=snapshot.server,
+            user=request.user,
+            name=f'Restore config snapshot {snapshot.pk}',
+            snapshot_id=snapshot.pk,
+        )
+        messages.success(request, _('Restore of {snapshot} queued as job {job}.').format(snapshot=snapshot, job=job.pk))
+        return redirect(job.get_absolute_url())
+
+
+class _SnapshotsTab(generic.ObjectChildrenView):
+    child_model = ConfigSnapshot
+    table = ConfigSnapshotTable
+    filterset = ConfigSnapshotFilterSet
+    filterset_form = ConfigSnapshotFilterForm
+    actions = (BulkDelete,)
+    parent_field = None
+
+    def get_children(self, request, parent):
+        """The parent's snapshots the user may see."""
+        return _snapshots().restrict(request.user, 'view').filter(**{self.parent_field: parent})
+
+
+@register_model_view(KeaServer, 'snapshots', path='snapshots')
+class KeaServerSnapshotsView(_SnapshotsTab):
+    """The "Config snapshots" tab of a Kea server."""
+
+    queryset = KeaServer.objects.all()
+    parent_field = 'server'
+    tab = ViewTab(
+        label=_('Config snapshots'),
+        badge=lambda obj: obj.config_snapshots.count(),
+        permission='netbox_kea_ha.view_configsnapshot',
+        weight=600,
+        hide_if_empty=True,
+    )
+
+
+@register_model_view(HARelationship, 'snapshots', path='snapshots')
+class HARelationshipSnapshotsView(_SnapshotsTab):
+    """The "Config snapshots" tab of an HA relationship."""
+
+    queryset = HARelationship.objects.all()
+    parent_field = 'relationship'
+    tab = ViewTab(
+        label=_('Config snapshots'),
+        badge=lambda obj: obj.config_snapshots.count(),
+        permission='netbox_kea_ha.view_configsnapshot',
+        weight=600,
+        hide_if_empty=True,
+    )

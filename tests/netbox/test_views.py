@@ -305,3 +305,26 @@ class BulkImportErrorTest(TestCase):
         self.assertHttpStatus(response, 200)
         self.assertIn('Record 2 device', response.content.decode())
         self.assertEqual(KeaServer.objects.count(), 0)
+
+    def test_csv_update_error_on_a_column_not_given_is_still_named(self):
+        self.add_permissions('netbox_kea_ha.add_harelationship', 'netbox_kea_ha.change_harelationship')
+        relationship = make_relationship('r')
+        make_peer(relationship, make_server('s1', '192.0.2.1/24'), 'primary')
+        make_peer(relationship, make_server('s2', '192.0.2.2/24'), 'standby')
+        response = self._import('harelationship', f'id,trust_anchor\n{relationship.pk},/etc/kea/ca.pem\n')
+        self.assertHttpStatus(response, 200)
+        self.assertIn('cert_file: bad TLS config for server', response.content.decode())
+        relationship.refresh_from_db()
+        self.assertIsNone(relationship.trust_anchor)
+
+
+@override_settings(EXEMPT_VIEW_PERMISSIONS=['*'])
+class GlobalSearchTest(TestCase):
+    def test_servers_relationships_and_peers_are_found(self):
+        server = make_server('kea-findme', '192.0.2.1/24', server_tag='tag-findme')
+        relationship = make_relationship('rel-findme', description='site findme')
+        make_peer(relationship, server, 'primary', name='peer-findme')
+        page = self.client.get(reverse('search') + '?q=findme').content.decode()
+        self.assertIn(server.get_absolute_url(), page)
+        self.assertIn(relationship.get_absolute_url(), page)
+        self.assertIn(HAPeer.objects.get().get_absolute_url(), page)

@@ -255,7 +255,7 @@ def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def _transport_error(endpoint: Endpoint, command: str, exc: httpx.HTTPError) -> KeaError:
+def _transport_error(endpoint: Endpoint, command: str, exc: httpx.HTTPError | OSError) -> KeaError:
     where = {'url': endpoint.url, 'command': command}
     tls = _ssl_cause(exc)
     if tls is not None:
@@ -264,12 +264,12 @@ def _transport_error(endpoint: Endpoint, command: str, exc: httpx.HTTPError) -> 
         return KeaTimeout(f'no answer within {endpoint.timeout:g} s ({type(exc).__name__})', **where)
     if isinstance(exc, httpx.ConnectError):
         return KeaUnreachable(f'cannot connect: {exc or type(exc).__name__}', **where)
-    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | OSError):
         return KeaUnreachable(f'connection failed: {exc or type(exc).__name__}', **where)
     return KeaProtocolError(f'HTTP failure: {type(exc).__name__}: {exc}', **where)
 
 
-def _broken_after_connect(error: KeaError, exc: httpx.HTTPError) -> bool:
+def _broken_after_connect(error: KeaError, exc: httpx.HTTPError | OSError) -> bool:
     """A connection that was made and then broke without a TLS error: on https, a TLS alert may have been lost."""
     return type(error) is KeaUnreachable and isinstance(
         exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError
@@ -473,7 +473,7 @@ class KeaClient:
         body = _body(self.endpoint, command, arguments)
         try:
             response = self._http.post(self.endpoint.url, json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:  # httpcore lets some ssl.SSLError through unmapped
             error = _transport_error(self.endpoint, command, exc)
             if self.endpoint.tls and _broken_after_connect(error, exc):
                 error = _with_command(_tls_probe(self.endpoint), command) or error
@@ -577,7 +577,7 @@ class AsyncKeaClient:
         body = _body(self.endpoint, command, arguments)
         try:
             response = await self._http.post(self.endpoint.url, json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:  # httpcore lets some ssl.SSLError through unmapped
             error = _transport_error(self.endpoint, command, exc)
             if self.endpoint.tls and _broken_after_connect(error, exc):
                 error = _with_command(await asyncio.to_thread(_tls_probe, self.endpoint), command) or error

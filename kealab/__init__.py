@@ -3,17 +3,19 @@
 Not shipped in the wheel. See `KeaLab` for the API and `python -m kealab --help` for the CLI.
 """
 
-from .lab import MODES, KeaInstall, KeaLab
+from .lab import MODES, KeaLab
 from .processes import KeaProcess, LabError
+from .runtime import KEA_VERSIONS, KeaRuntime
 from .server import KeaServer, ServerPaths
 from .tls import CertificateAuthority, TLSFiles
 
 __all__ = (
+    'KEA_VERSIONS',
     'MODES',
     'CertificateAuthority',
-    'KeaInstall',
     'KeaLab',
     'KeaProcess',
+    'KeaRuntime',
     'KeaServer',
     'LabError',
     'ServerPaths',

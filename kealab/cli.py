@@ -1,7 +1,7 @@
 """`python -m kealab up|status|down --dir DIR`: a real Kea HA setup that outlives the command (for `make demo`).
 
-    python -m kealab up --dir DIR --mode load-balancing --backup [--auth] [--family 4|6]
-                        [--address 127.0.0.11 --port 8000]
+    python -m kealab up --dir DIR --mode load-balancing --backup [--auth] [--tls] [--family 4|6]
+                        [--kea 2.2|2.6|3.0] [--address 127.0.0.11 --port 8000]
     python -m kealab status --dir DIR
     python -m kealab down --dir DIR
 
@@ -20,6 +20,7 @@ from typing import Any
 
 from .lab import MODES, KeaLab
 from .processes import LabError, pid_alive, stop_pids
+from .runtime import KEA_VERSIONS
 
 __all__ = ('main',)
 
@@ -50,8 +51,8 @@ def _recorded_pids(lab: dict[str, Any]) -> list[tuple[str, str, int]]:
     for server in lab.get('servers', []):
         for kind in ('ca', 'dhcp'):
             pid = server.get('pids', {}).get(kind)
-            argv = server.get('argv', {}).get(kind)
-            if isinstance(pid, int) and pid_alive(pid) and argv and _cmdline(pid) == list(argv):
+            cmdline = (server.get('cmdline') or server.get('argv') or {}).get(kind)
+            if isinstance(pid, int) and pid_alive(pid) and cmdline and _cmdline(pid) == list(cmdline):
                 found.append((server['name'], kind, pid))
     return found
 
@@ -62,7 +63,7 @@ def _up(args: argparse.Namespace) -> int:
         running = _recorded_pids(_read_lab(directory))
         if running:
             raise LabError(f'a lab is already running in {directory} ({len(running)} processes); run down first')
-    lab = KeaLab(directory, address=args.address, port=args.port, keep=True, detached=True)
+    lab = KeaLab(directory, address=args.address, port=args.port, keep=True, detached=True, kea=args.kea)
     try:
         roles = ['primary', {'load-balancing': 'secondary', 'hot-standby': 'standby'}.get(args.mode)]
         roles = [r for r in roles if r] + ['backup'] * (args.backups if args.mode == 'passive-backup' else args.backup)
@@ -102,9 +103,8 @@ def _status(args: argparse.Namespace) -> int:
             state = answer['arguments']['high-availability'][0]['ha-servers']['local']['state']
         except Exception as exc:  # shown to the user
             state = f'unreadable ({type(exc).__name__})'
-        processes = ' '.join(
-            f'{kind}:{"up" if (server["name"], kind) in running else "down"}' for kind in ('ca', 'dhcp')
-        )
+        kinds = ('ca', 'dhcp') if server.get('pids', {}).get('ca') else ('dhcp',)
+        processes = ' '.join(f'{kind}:{"up" if (server["name"], kind) in running else "down"}' for kind in kinds)
         healthy &= state == want
         print(f'{server["name"]:10} {server["role"]:10} {state:16} {server["url"]:28} {processes}')
     return 0 if healthy else 1
@@ -131,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument('--backup', action='store_true', help='add a backup server (load-balancing, hot-standby)')
     up.add_argument('--backups', type=int, default=1, help='backups of a passive-backup primary (default 1)')
     up.add_argument('--family', type=int, choices=(4, 6), default=4)
+    up.add_argument(
+        '--kea',
+        choices=KEA_VERSIONS,
+        default='2.2',
+        help='Kea version: 2.2 (host), 2.6 or 3.0 (Debian 13 root, built on first use; 3.0 has no Control Agent)',
+    )
     up.add_argument('--auth', action='store_true', help='basic auth on every Control Agent')
     up.add_argument('--tls', action='store_true', help='TLS on every Control Agent (throw-away CA)')
     up.add_argument('--address', help='first loopback address; the others follow (default: a random block)')

@@ -14,6 +14,7 @@ __all__ = (
     'LOG_PATTERN',
     'ca_config',
     'dhcp_config',
+    'http_socket_config',
     'peer_entry',
     'relationship_config',
     'subnet_config',
@@ -54,9 +55,18 @@ def relationship_config(
     *,
     parameters: Mapping[str, Any] | None = None,
     tls: TLSFiles | None = None,
+    version: str = '2.2',
 ) -> dict[str, Any]:
-    """One `high-availability` entry: the default timers, overridden by `parameters` (a None value drops a key)."""
-    merged = dict(DEFAULT_HA_PARAMETERS) | dict(parameters or {})
+    """One `high-availability` entry: the default timers, overridden by `parameters` (a None value drops a key).
+
+    `tls`: the files as the daemon sees them (inside its root).
+    """
+    merged = dict(DEFAULT_HA_PARAMETERS)
+    if version != '2.2':
+        # Since 2.3.7 HA talks through a dedicated listener by default; the lab keeps the 2.2 way (peer URL =
+        # the partner's Control Agent, or on 3.0 its HTTP control socket), so that one port serves everything.
+        merged['multi-threading'] = {'http-dedicated-listener': False}
+    merged |= dict(parameters or {})
     relationship: dict[str, Any] = {'this-server-name': this_server, 'mode': mode}
     relationship |= {key: value for key, value in merged.items() if value is not None}
     if tls:
@@ -67,8 +77,9 @@ def relationship_config(
     return relationship
 
 
-def subnet_config(family: int, mode: str | None, active: Sequence[str] = ()) -> dict[str, Any]:
-    """The lab's one subnet; in load-balancing its pools are split by `HA_<name>` classes of the active peers."""
+def subnet_config(family: int, mode: str | None, active: Sequence[str] = (), version: str = '2.2') -> dict[str, Any]:
+    """The lab's one subnet; in load-balancing its pools are split by `HA_<name>` classes of the active peers
+    (`client-class`; on 3.0 the `client-classes` list that replaces it)."""
     if family == 4:
         subnet: dict[str, Any] = {'id': 1, 'subnet': '192.0.2.0/24'}
         ranges = ['192.0.2.10 - 192.0.2.99', '192.0.2.100 - 192.0.2.189']
@@ -81,7 +92,10 @@ def subnet_config(family: int, mode: str | None, active: Sequence[str] = ()) -> 
         subnet['option-data'] = [{'name': 'dns-servers', 'data': '2001:db8:1::53'}]
     if mode == 'load-balancing' and len(active) == 2:
         subnet['pools'] = [
-            {'pool': pool, 'client-class': f'HA_{name}'} for pool, name in zip(ranges, active, strict=True)
+            {'pool': pool, 'client-classes': [f'HA_{name}']}
+            if version == '3.0'
+            else {'pool': pool, 'client-class': f'HA_{name}'}
+            for pool, name in zip(ranges, active, strict=True)
         ]
     else:
         subnet['pools'] = [{'pool': whole}]
@@ -98,8 +112,14 @@ def dhcp_config(
     relationship: Mapping[str, Any] | None,
     subnet: Mapping[str, Any],
     hooks_dir: Path = HOOKS_DIR,
+    version: str = '2.2',
+    http_socket: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA."""
+    """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA.
+
+    Paths are as the daemon sees them. `http_socket` (Kea 3.0): the server's own HTTP control socket, added
+    next to the unix socket in a `control-sockets` list.
+    """
     hooks: list[dict[str, Any]] = []
     if relationship is not None:
         hooks = [
@@ -127,11 +147,45 @@ def dhcp_config(
             }
         ],
     }
+    if http_socket is not None:
+        unix = body.pop('control-socket')
+        body = {'control-sockets': [unix, dict(http_socket)]} | body
     if family == 6:
         body['preferred-lifetime'] = 3000
-        body['data-directory'] = str(data_dir)
+        if version == '2.2':  # later versions take it from KEA_DHCP_DATA_DIR (3.0 refuses other values)
+            body['data-directory'] = str(data_dir)
         body['server-id'] = {'type': 'LLT', 'persist': False}
     return {f'Dhcp{family}': body}
+
+
+def _access(
+    target: dict[str, Any], auth: tuple[str, str] | None, tls: TLSFiles | None, cert_required: bool
+) -> dict[str, Any]:
+    if auth:
+        target['authentication'] = {
+            'type': 'basic',
+            'realm': 'kealab',
+            'clients': [{'user': auth[0], 'password': auth[1]}],
+        }
+    if tls:
+        target['trust-anchor'] = str(tls.ca_file)
+        target['cert-file'] = str(tls.cert_file)
+        target['key-file'] = str(tls.key_file)
+        target['cert-required'] = cert_required
+    return target
+
+
+def http_socket_config(
+    *,
+    address: str,
+    port: int,
+    auth: tuple[str, str] | None = None,
+    tls: TLSFiles | None = None,
+    cert_required: bool = True,
+) -> dict[str, Any]:
+    """A Kea 3.0 server's own HTTP control socket (an entry of `control-sockets`), with basic auth and TLS."""
+    socket = {'socket-type': 'http', 'socket-address': address, 'socket-port': port}
+    return _access(socket, auth, tls, cert_required)
 
 
 def ca_config(
@@ -159,15 +213,4 @@ def ca_config(
             }
         ],
     }
-    if auth:
-        agent['authentication'] = {
-            'type': 'basic',
-            'realm': 'kealab',
-            'clients': [{'user': auth[0], 'password': auth[1]}],
-        }
-    if tls:
-        agent['trust-anchor'] = str(tls.ca_file)
-        agent['cert-file'] = str(tls.cert_file)
-        agent['key-file'] = str(tls.key_file)
-        agent['cert-required'] = cert_required
-    return {'Control-agent': agent}
+    return {'Control-agent': _access(agent, auth, tls, cert_required)}

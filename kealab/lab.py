@@ -26,38 +26,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .configs import HOOKS_DIR, ca_config, dhcp_config, peer_entry, relationship_config, subnet_config
+from .configs import ca_config, dhcp_config, http_socket_config, peer_entry, relationship_config, subnet_config
 from .processes import KeaProcess, LabError, stop_pids
+from .runtime import KEA_VERSIONS, KeaRuntime, runtime
 from .server import KeaServer, ServerPaths
 from .tls import CertificateAuthority, TLSFiles
 
-__all__ = ('DEFAULT_ROOT', 'MODES', 'KeaInstall', 'KeaLab')
+__all__ = ('DEFAULT_ROOT', 'MODES', 'KeaLab')
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / '.work' / 'kealab'
 MODES = ('load-balancing', 'hot-standby', 'passive-backup')
 _SOCKET_PATH_MAX = 107
 _USED_BLOCKS: set[int] = set()
 _USED_LOCK = threading.Lock()
-
-
-class KeaInstall:
-    """Where the Kea binaries and hooks are (default: Debian 12's Kea 2.2 packages)."""
-
-    def __init__(
-        self,
-        dhcp4: str = '/usr/sbin/kea-dhcp4',
-        dhcp6: str = '/usr/sbin/kea-dhcp6',
-        ctrl_agent: str = '/usr/sbin/kea-ctrl-agent',
-        hooks_dir: Path = HOOKS_DIR,
-    ) -> None:
-        self.dhcp4 = dhcp4
-        self.dhcp6 = dhcp6
-        self.ctrl_agent = ctrl_agent
-        self.hooks_dir = hooks_dir
-
-    def dhcp(self, family: int) -> str:
-        """The kea-dhcp4 or kea-dhcp6 binary."""
-        return self.dhcp4 if family == 4 else self.dhcp6
 
 
 def _port_free(address: str, port: int) -> bool:
@@ -85,13 +66,22 @@ def _loopback(address: str) -> ipaddress.IPv4Address:
     return value
 
 
+def _inside_tls(server: KeaServer) -> TLSFiles | None:
+    """A server's TLS files as its daemons see them (inside their root)."""
+    if server.tls is None:
+        return None
+    rt = server.runtime
+    return TLSFiles(rt.inside(server.tls.ca_file), rt.inside(server.tls.cert_file), rt.inside(server.tls.key_file))
+
+
 class KeaLab:
     """Owns a working directory and every Kea process started in it; a context manager that always cleans up.
 
     `workdir`: the lab's directory (default: a fresh one under `.work/kealab/`, removed on close unless `keep`
     or the environment variable `KEALAB_KEEP=1`). `address`/`port`: see the module docstring. `detached`:
-    processes survive this interpreter (used by the CLI's `up`). `startup_timeout`: seconds a daemon may take
-    to answer after its start.
+    processes survive this interpreter (used by the CLI's `up`). `kea`: the default Kea version of the servers
+    built ('2.2' on the host; '2.6' and '3.0' run in Debian 13 roots built on first use, see `kealab.roots`).
+    `startup_timeout`: seconds a daemon may take to answer after its start.
     """
 
     def __init__(
@@ -102,7 +92,7 @@ class KeaLab:
         port: int | None = None,
         keep: bool | None = None,
         detached: bool = False,
-        install: KeaInstall | None = None,
+        kea: str = '2.2',
         startup_timeout: float = 20.0,
     ) -> None:
         if workdir is None:
@@ -115,7 +105,11 @@ class KeaLab:
             self._owns_dir = False
         self.keep = keep if keep is not None else os.environ.get('KEALAB_KEEP') == '1'
         self.detached = detached
-        self.install = install or KeaInstall()
+        if kea not in KEA_VERSIONS:
+            raise LabError(f'Kea version {kea!r} is not available; choose one of {", ".join(KEA_VERSIONS)}')
+        self.kea = kea
+        self._runtimes: dict[str, KeaRuntime] = {}
+        self._root_dirs: list[Path] = []
         self.startup_timeout = startup_timeout
         if port is not None and not 0 < port < 65536:
             raise LabError(f'port {port} is out of range 1-65535')
@@ -158,13 +152,12 @@ class KeaLab:
         if self._closed:
             return
         self._closed = True
-        pids = [p.pid for s in self.servers for p in (s.dhcp, s.ca) if p.pid is not None and p.alive]
+        pids = [p.pid for s in self.servers for p in s.processes if p.pid is not None and p.alive]
         try:
             stop_pids(pids, grace)
         finally:
             for server in self.servers:
-                for process in (server.dhcp, server.ca):
-                    process.poll()
+                for process in server.processes:
                     process.stop(0.5)
             if self._block is not None:
                 with _USED_LOCK:
@@ -173,12 +166,14 @@ class KeaLab:
                 shutil.rmtree(self._short_dir, ignore_errors=True)
             if self._owns_dir and not self.keep:
                 shutil.rmtree(self.workdir, ignore_errors=True)
+                for directory in self._root_dirs:
+                    shutil.rmtree(directory, ignore_errors=True)
 
     def detach(self) -> None:
         """Leave every process running after this interpreter exits; `close` will not stop them any more."""
         for server in self.servers:
-            server.dhcp.detach()
-            server.ca.detach()
+            for process in server.processes:
+                process.detach()
         self._closed = True
 
     # --- allocation ---------------------------------------------------------------------------------------
@@ -212,6 +207,31 @@ class KeaLab:
 
     # --- building servers ---------------------------------------------------------------------------------
 
+    def runtime(self, version: str | None = None) -> KeaRuntime:
+        """The runtime of a Kea version (default: the lab's); builds or unpacks its Debian root on first use."""
+        version = version or self.kea
+        if version not in self._runtimes:
+            self._runtimes[version] = runtime(version)
+        return self._runtimes[version]
+
+    def _server_dir(self, kea: KeaRuntime, name: str) -> Path:
+        if kea.root is None:
+            server_dir = self.workdir / name
+        else:
+            # A daemon in a root only sees the root: its directory lives there, linked from the lab's workdir.
+            base = kea.root / 'srv' / 'kv'
+            base.mkdir(parents=True, exist_ok=True)
+            server_dir = Path(tempfile.mkdtemp(prefix=f'{self.workdir.name}-{name}-', dir=base))
+            self._root_dirs.append(server_dir)
+            link = self.workdir / name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(server_dir)
+        server_dir.mkdir(parents=True, exist_ok=True)
+        if kea.path_checks:
+            server_dir.chmod(0o750)  # Kea 2.6.3 wants its socket directory at exactly 0750
+        return server_dir
+
     def add_server(
         self,
         *,
@@ -219,91 +239,136 @@ class KeaLab:
         auth: tuple[str, str] | None = None,
         tls: bool = False,
         cert_required: bool = True,
+        kea: str | None = None,
     ) -> KeaServer:
         """A new server with its directory, address, port and a plain DHCP config (no HA hook), not started."""
         if self._closed:
             raise LabError('the lab is closed')
         if family not in (4, 6):
             raise LabError(f'family must be 4 or 6, not {family!r}')
+        rt = self.runtime(kea)
         name = f'server{len(self.servers) + 1}'
         address, port = self._allocate()
-        server_dir = self.workdir / name
-        server_dir.mkdir(parents=True, exist_ok=True)
+        server_dir = self._server_dir(rt, name)
+        socket_path = server_dir / f'kea{family}-ctrl.sock'
+        if rt.root is not None and len(str(socket_path)) > _SOCKET_PATH_MAX:
+            raise LabError(f'socket path {socket_path} is longer than {_SOCKET_PATH_MAX} bytes')
         paths = ServerPaths(
             dir=server_dir,
             config_file=server_dir / f'kea-dhcp{family}.conf',
             ca_config_file=server_dir / 'kea-ctrl-agent.conf',
-            socket=self._socket_path(server_dir, family),
+            socket=socket_path if rt.root is not None else self._socket_path(server_dir, family),
             leases=server_dir / f'kea-leases{family}.csv',
             log=server_dir / f'kea-dhcp{family}.log',
             ca_log=server_dir / 'kea-ctrl-agent.log',
             stdout=server_dir / f'kea-dhcp{family}.stdout',
             ca_stdout=server_dir / 'kea-ctrl-agent.stdout',
         )
-        tls_files: TLSFiles | None = self.certificate_authority().issue(name, (address,)) if tls else None
-        env = {
-            'PATH': os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin'),
-            'KEA_PIDFILE_DIR': str(server_dir),
-            'KEA_LOCKFILE_DIR': str(server_dir),
-        }
+        tls_files = None
+        if tls:
+            # Issued into the server's own directory, so that a daemon in a root can read them too.
+            tls_files = self.certificate_authority().issue(name, (address,), server_dir / 'tls')
+        env = rt.env(server_dir)
+        program = f'kea-dhcp{family}'
         dhcp = KeaProcess(
-            f'kea-dhcp{family}',
-            [self.install.dhcp(family), '-c', str(paths.config_file)],
+            program,
+            rt.argv(program, paths.config_file),
             env=env,
             cwd=server_dir,
             log_path=paths.log,
             stdout_path=paths.stdout,
             detached=self.detached,
+            cmdline=rt.cmdline(program, paths.config_file),
         )
-        ca = KeaProcess(
-            'kea-ctrl-agent',
-            [self.install.ctrl_agent, '-c', str(paths.ca_config_file)],
-            env=env,
-            cwd=server_dir,
-            log_path=paths.ca_log,
-            stdout_path=paths.ca_stdout,
-            detached=self.detached,
-        )
+        ca = None
+        if rt.control_agent:
+            ca = KeaProcess(
+                'kea-ctrl-agent',
+                rt.argv('kea-ctrl-agent', paths.ca_config_file),
+                env=env,
+                cwd=server_dir,
+                log_path=paths.ca_log,
+                stdout_path=paths.ca_stdout,
+                detached=self.detached,
+                cmdline=rt.cmdline('kea-ctrl-agent', paths.ca_config_file),
+            )
         server = KeaServer(
             name=name,
             family=family,
             address=address,
             port=port,
             paths=paths,
-            config=dhcp_config(
-                family,
-                socket_path=paths.socket,
-                lease_path=paths.leases,
-                log_path=paths.log,
-                data_dir=server_dir,
-                relationship=None,
-                subnet=subnet_config(family, None),
-                hooks_dir=self.install.hooks_dir,
-            ),
-            ca_config=ca_config(
-                family,
-                address=address,
-                port=port,
-                socket_path=paths.socket,
-                log_path=paths.ca_log,
-                auth=auth,
-                tls=tls_files,
-                cert_required=cert_required,
-            ),
+            config={},
+            ca_config={},
             dhcp=dhcp,
             ca=ca,
+            runtime=rt,
             credentials=auth,
             tls=tls_files,
             startup_timeout=self.startup_timeout,
         )
+        self._configure(server, None, cert_required=cert_required)
         self.servers.append(server)
         return server
 
+    def _configure(
+        self,
+        server: KeaServer,
+        relationship: dict[str, Any] | None,
+        *,
+        cert_required: bool = True,
+        active: list[str] | None = None,
+    ) -> None:
+        """(Re)build a server's DHCP and Control Agent configs, as its Kea version wants them."""
+        rt, paths = server.runtime, server.paths
+        inside_tls = _inside_tls(server)
+        http_socket = None
+        if not rt.control_agent:
+            http_socket = http_socket_config(
+                address=server.address,
+                port=server.port,
+                auth=server.credentials,
+                tls=inside_tls,
+                cert_required=cert_required,
+            )
+        server.config = dhcp_config(
+            server.family,
+            socket_path=rt.inside(paths.socket),
+            lease_path=rt.inside(paths.leases),
+            log_path=rt.inside(paths.log),
+            data_dir=rt.inside(paths.dir),
+            relationship=relationship,
+            subnet=subnet_config(server.family, server.mode, active or [], rt.version),
+            hooks_dir=rt.hooks_dir,
+            version=rt.version,
+            http_socket=http_socket,
+        )
+        if server.ca is not None:
+            server.ca_config = ca_config(
+                server.family,
+                address=server.address,
+                port=server.port,
+                socket_path=rt.inside(paths.socket),
+                log_path=rt.inside(paths.ca_log),
+                auth=server.credentials,
+                tls=inside_tls,
+                cert_required=cert_required,
+            )
+
     def standalone(
-        self, *, family: int = 4, auth: bool = False, tls: bool = False, cert_required: bool = True, start: bool = True
+        self,
+        *,
+        family: int = 4,
+        auth: bool = False,
+        tls: bool = False,
+        cert_required: bool = True,
+        kea: str | None = None,
+        start: bool = True,
     ) -> KeaServer:
-        """One server without HA (lease_cmds only is not loaded either); started unless `start=False`."""
-        server = self.add_server(family=family, auth=self._credentials(auth), tls=tls, cert_required=cert_required)
+        """One server without HA (no hook libraries at all); started unless `start=False`."""
+        server = self.add_server(
+            family=family, auth=self._credentials(auth), tls=tls, cert_required=cert_required, kea=kea
+        )
         if start:
             self.start([server])
         return server
@@ -317,42 +382,40 @@ class KeaLab:
         auth: bool = False,
         tls: bool = False,
         parameters: Mapping[str, Any] | None = None,
+        kea: str | Sequence[str] | None = None,
         start: bool = True,
         wait: bool = False,
         timeout: float = 60.0,
     ) -> list[KeaServer]:
         """Servers in one HA relationship, one per role (e.g. `('primary', 'secondary', 'backup')`).
 
-        Peer URLs are the partners' Control Agent URLs (Kea 2.2 style). `auth`: basic auth on every Control
-        Agent, and the peers' entries carry the credentials. `tls`: every Control Agent serves TLS with a
-        certificate of the lab's CA and requires client certificates; the relationship uses them too.
-        `parameters` override the HA defaults (None drops a key). `start`: start the processes (CAs first);
-        `wait`: also wait until HA has settled.
+        Peer URLs are the partners' Control Agent URLs (Kea 2.2 style; on 3.0 the partner's own HTTP control
+        socket; 2.6 and 3.0 get `http-dedicated-listener: false`). `auth`: basic auth on every Control Agent
+        (or 3.0 control socket), and the peers' entries carry the credentials. `tls`: every one of them serves
+        TLS with a certificate of the lab's CA and requires client certificates; the relationship uses them
+        too. `parameters` override the HA defaults (None drops a key). `kea`: the Kea version of every server, or
+        one per role (a mixed-version relationship). `start`: start the processes (CAs first); `wait`: also
+        wait until HA has settled.
         """
         if mode not in MODES:
             raise LabError(f'unknown HA mode {mode!r}; expected one of {", ".join(MODES)}')
         roles = list(roles)
+        versions = [kea] * len(roles) if kea is None or isinstance(kea, str) else list(kea)
+        if len(versions) != len(roles):
+            raise LabError(f'{len(versions)} Kea versions given for {len(roles)} roles')
         credentials = self._credentials(auth)
-        servers = [self.add_server(family=family, auth=credentials, tls=tls) for _ in roles]
+        servers = [self.add_server(family=family, auth=credentials, tls=tls, kea=v) for v in versions]
         peers = [
             peer_entry(server.name, server.ca_url, role, auth=credentials)
             for server, role in zip(servers, roles, strict=True)
         ]
         active = [s.name for s, r in zip(servers, roles, strict=True) if r in ('primary', 'secondary')]
-        subnet = subnet_config(family, mode, active)
         for server, role in zip(servers, roles, strict=True):
             server.mode, server.role = mode, role
-            relationship = relationship_config(server.name, mode, peers, parameters=parameters, tls=server.tls)
-            server.config = dhcp_config(
-                family,
-                socket_path=server.paths.socket,
-                lease_path=server.paths.leases,
-                log_path=server.paths.log,
-                data_dir=server.paths.dir,
-                relationship=relationship,
-                subnet=subnet,
-                hooks_dir=self.install.hooks_dir,
+            relationship = relationship_config(
+                server.name, mode, peers, parameters=parameters, tls=_inside_tls(server), version=server.version
             )
+            self._configure(server, relationship, active=active)
         if start:
             self.start(servers)
             if wait:
@@ -384,7 +447,7 @@ class KeaLab:
         for server in servers:
             server.write_config()
         for server in servers:
-            if not server.ca.alive:
+            if server.ca is not None and not server.ca.alive:
                 server.start_ca()
         for server in servers:
             if not server.dhcp.alive:

@@ -116,9 +116,12 @@ class KeaProcess:
         log_path: Path,
         stdout_path: Path,
         detached: bool = False,
+        cmdline: Sequence[str] | None = None,
     ) -> None:
         self.kind = kind
         self.argv = list(argv)
+        #: What /proc/<pid>/cmdline shows once the daemon runs (differs from argv under chroot).
+        self.cmdline = list(cmdline or argv)
         self.env = env
         self.cwd = cwd
         #: The daemon's own log file (its `loggers` output).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .control import http_command, unix_command
 from .processes import KeaProcess, LabError
+from .runtime import KeaRuntime
 from .tls import TLSFiles
 
 if TYPE_CHECKING:
@@ -41,9 +42,12 @@ class ServerPaths:
 class KeaServer:
     """One Kea server of a lab. `config` is its DHCP config (`{"Dhcp4": {...}}`), written to `paths.config_file`.
 
+    `runtime` says which Kea runs it (`version` '2.2' on the host; '2.6', '3.0' in a Debian root). Kea 2.2 and
+    2.6 servers are reached through their Control Agent (`ca`); a 3.0 server through its own HTTP control
+    socket (`ca` is None, `ca_config` empty). `ca_url` is that URL either way (also its HA peer URL).
     `mode` and `role` describe its place in the HA setup (None for a server without HA). `credentials` is the
-    (user, password) of its Control Agent's basic auth, or None. `tls` holds the files its Control Agent serves
-    and the client certificate the lab uses to reach it, or None.
+    (user, password) of basic auth on that URL, or None. `tls` holds the CA bundle and the client certificate
+    a client uses to reach it (host paths), or None.
     """
 
     name: str
@@ -54,7 +58,8 @@ class KeaServer:
     config: dict[str, Any]
     ca_config: dict[str, Any]
     dhcp: KeaProcess
-    ca: KeaProcess
+    ca: KeaProcess | None
+    runtime: KeaRuntime = KeaRuntime('2.2')
     mode: str | None = None
     role: str | None = None
     credentials: tuple[str, str] | None = field(default=None, repr=False)
@@ -63,8 +68,8 @@ class KeaServer:
 
     def __repr__(self) -> str:
         return (
-            f'<KeaServer {self.name} dhcp{self.family} {self.ca_url} mode={self.mode} role={self.role} '
-            f'dhcp_pid={self.dhcp.pid} ca_pid={self.ca.pid}>'
+            f'<KeaServer {self.name} kea-{self.version} dhcp{self.family} {self.ca_url} mode={self.mode} '
+            f'role={self.role} dhcp_pid={self.dhcp.pid} ca_pid={self.ca.pid if self.ca else None}>'
         )
 
     # --- identity -----------------------------------------------------------------------------------------
@@ -75,6 +80,16 @@ class KeaServer:
         return f'dhcp{self.family}'
 
     @property
+    def version(self) -> str:
+        """The Kea version: '2.2', '2.6' or '3.0'."""
+        return self.runtime.version
+
+    @property
+    def api_service(self) -> str | None:
+        """The `service` a command to `ca_url` carries: None for a 3.0 server's own HTTP control socket."""
+        return self.service if self.ca is not None else None
+
+    @property
     def ca_url(self) -> str:
         """The Control Agent's URL (also this server's peer URL in the HA config)."""
         scheme = 'https' if self.tls else 'http'
@@ -82,8 +97,13 @@ class KeaServer:
 
     @property
     def pids(self) -> dict[str, int | None]:
-        """PIDs of the last start of each daemon: `{"dhcp": ..., "ca": ...}`."""
-        return {'dhcp': self.dhcp.pid, 'ca': self.ca.pid}
+        """PIDs of the last start of each daemon: `{"dhcp": ..., "ca": ...}` (ca None without a Control Agent)."""
+        return {'dhcp': self.dhcp.pid, 'ca': self.ca.pid if self.ca else None}
+
+    @property
+    def processes(self) -> list[KeaProcess]:
+        """The daemons of this server (Control Agent first, when there is one)."""
+        return [p for p in (self.ca, self.dhcp) if p is not None]
 
     @property
     def relationship(self) -> Relationship | None:
@@ -106,7 +126,7 @@ class KeaServer:
         """The client's `Endpoint` for this server's Control Agent (credentials and TLS files included)."""
         from netbox_kea_ha.kea.client import Endpoint
 
-        values: dict[str, Any] = {'url': self.ca_url, 'service': self.service}
+        values: dict[str, Any] = {'url': self.ca_url, 'service': self.api_service}
         if self.credentials:
             values['username'], values['password'] = self.credentials
         if self.tls:
@@ -121,7 +141,8 @@ class KeaServer:
         """Write `config` and `ca_config` to their files (done by the lab before every start)."""
         self.paths.dir.mkdir(parents=True, exist_ok=True)
         self.paths.config_file.write_text(json.dumps(self.config, indent=2) + '\n')
-        self.paths.ca_config_file.write_text(json.dumps(self.ca_config, indent=2) + '\n')
+        if self.ca is not None:
+            self.paths.ca_config_file.write_text(json.dumps(self.ca_config, indent=2) + '\n')
 
     def read_config_file(self) -> dict[str, Any]:
         """The DHCP config file as it is on disk now (config-write may have rewritten it)."""
@@ -139,12 +160,13 @@ class KeaServer:
     def command(
         self, command: str, arguments: Mapping[str, Any] | None = None, *, timeout: float = 5.0
     ) -> dict[str, Any]:
-        """Send a command to the DHCP server through its Control Agent; the answer map (any result)."""
+        """Send a command to the DHCP server (through its Control Agent, or to its own HTTP socket on 3.0); the
+        answer map (any result)."""
         return http_command(
             self.ca_url,
             command,
             arguments,
-            service=self.service,
+            service=self.api_service,
             auth=self.credentials,
             verify=self._ssl_context(),
             timeout=timeout,
@@ -168,15 +190,20 @@ class KeaServer:
 
     # --- processes ----------------------------------------------------------------------------------------
 
+    def _ca(self) -> KeaProcess:
+        if self.ca is None:
+            raise LabError(f'{self.name} (Kea {self.version}) has no Control Agent')
+        return self.ca
+
     def start_ca(self) -> int:
         """Start the Control Agent from its config file and wait until it accepts connections; its PID."""
-        pid = self.ca.start()
+        ca = self._ca()
+        pid = ca.start()
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            if not self.ca.alive:
+            if not ca.alive:
                 raise LabError(
-                    f'{self.name}: kea-ctrl-agent exited with status {self.ca.returncode} at startup\n'
-                    f'{self.ca.log_tail()}'
+                    f'{self.name}: kea-ctrl-agent exited with status {ca.returncode} at startup\n{ca.log_tail()}'
                 )
             try:
                 http_command(
@@ -185,10 +212,10 @@ class KeaServer:
                 return pid
             except Exception as exc:  # any failure means: not ready yet
                 if time.monotonic() > deadline:
-                    self.ca.stop()
+                    ca.stop()
                     raise LabError(
                         f'{self.name}: kea-ctrl-agent did not answer on {self.ca_url} within '
-                        f'{self.startup_timeout} s ({exc})\n{self.ca.log_tail()}'
+                        f'{self.startup_timeout} s ({exc})\n{ca.log_tail()}'
                     ) from None
             time.sleep(0.05)
 
@@ -218,7 +245,7 @@ class KeaServer:
     def start(self) -> None:
         """Write the configs, then start the Control Agent and the DHCP server (those not running)."""
         self.write_config()
-        if not self.ca.alive:
+        if self.ca is not None and not self.ca.alive:
             self.start_ca()
         if not self.dhcp.alive:
             self.start_dhcp()
@@ -229,7 +256,7 @@ class KeaServer:
 
     def kill_ca(self, sig: int = signal.SIGKILL) -> None:
         """Signal the Control Agent (default SIGKILL) and wait until it is gone."""
-        self.ca.kill(sig)
+        self._ca().kill(sig)
 
     def restart_dhcp(self) -> int:
         """Stop the DHCP server gracefully if it runs and start it again from its config file."""
@@ -238,19 +265,20 @@ class KeaServer:
 
     def stop(self, grace: float = 5.0) -> None:
         """Stop both daemons (SIGTERM, then SIGKILL after `grace`)."""
-        self.dhcp.stop(grace)
-        self.ca.stop(grace)
+        for process in self.processes:
+            process.stop(grace)
 
     def log_lines(self, process: str = 'dhcp') -> list[str]:
         """Lines of the `dhcp` (default) or `ca` log file so far."""
-        return (self.dhcp if process == 'dhcp' else self.ca).log_lines()
+        return (self.dhcp if process == 'dhcp' else self._ca()).log_lines()
 
     def to_json(self) -> dict[str, Any]:
         """What `lab.json` records about this server (the password included: the demo needs it)."""
         return {
             'name': self.name,
+            'kea': self.version,
             'family': self.family,
-            'service': self.service,
+            'service': self.api_service,
             'mode': self.mode,
             'role': self.role,
             'address': self.address,
@@ -259,7 +287,8 @@ class KeaServer:
             'username': self.credentials[0] if self.credentials else None,
             'password': self.credentials[1] if self.credentials else None,
             'pids': self.pids,
-            'argv': {'dhcp': self.dhcp.argv, 'ca': self.ca.argv},
+            'argv': {'dhcp': self.dhcp.argv, 'ca': self.ca.argv if self.ca else None},
+            'cmdline': {'dhcp': self.dhcp.cmdline, 'ca': self.ca.cmdline if self.ca else None},
             'paths': {key: str(value) for key, value in vars(self.paths).items()},
             'tls': {key: str(value) for key, value in vars(self.tls).items()} if self.tls else None,
         }

@@ -58,8 +58,12 @@ class CertificateAuthority:
         self.ca_file.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
         _write_key(self._key, directory / 'ca.key')
 
-    def issue(self, name: str, addresses: tuple[str, ...] = ('127.0.0.1',)) -> TLSFiles:
-        """A certificate for `name` valid for server and client authentication, with the addresses as IP SANs."""
+    def issue(self, name: str, addresses: tuple[str, ...] = ('127.0.0.1',), directory: Path | None = None) -> TLSFiles:
+        """A certificate for `name` valid for server and client authentication, with the addresses as IP SANs.
+
+        The files (and a copy of the CA certificate) go to `directory` (default: the CA's own directory), so that a
+        daemon in a chroot can read them.
+        """
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         cert = (
@@ -84,8 +88,14 @@ class CertificateAuthority:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
             .sign(self._key, hashes.SHA256())
         )
-        cert_file = self.directory / f'{name}.pem'
-        key_file = self.directory / f'{name}.key'
+        target = directory or self.directory
+        target.mkdir(parents=True, exist_ok=True)
+        ca_file = self.ca_file
+        if target != self.directory:
+            ca_file = target / 'ca.pem'
+            ca_file.write_bytes(self.ca_file.read_bytes())
+        cert_file = target / f'{name}.pem'
+        key_file = target / f'{name}.key'
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, key_file)
-        return TLSFiles(self.ca_file, cert_file, key_file)
+        return TLSFiles(ca_file, cert_file, key_file)

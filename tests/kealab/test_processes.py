@@ -113,13 +113,22 @@ def test_long_workdir_gets_short_socket_paths(tmp_path):
 
 def _run_child(code, *, kill=False):
     """Run a child interpreter that starts a lab and reports its PIDs, then exits (or is SIGKILLed)."""
-    child = subprocess.Popen([sys.executable, '-c', textwrap.dedent(code)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         report = json.loads(child.stdout.readline())
         pids = report['pids']
         assert pids and all(pid_alive(p) for p in pids)
         if kill:
             os.kill(child.pid, signal.SIGKILL)
+        else:
+            child.stdin.write('go\n')
+            child.stdin.flush()
         child.wait(timeout=60)
     finally:
         if child.poll() is None:
@@ -136,6 +145,7 @@ CHILD = """
     servers = lab.load_balancing()
     pids = [pid for s in servers for pid in s.pids.values()]
     print(json.dumps({{'pids': pids, 'dir': str(lab.workdir)}}), flush=True)
+    sys.stdin.readline()  # until the test has seen the processes run
     {after}
 """
 
@@ -151,7 +161,7 @@ def test_safety_net_stops_processes_at_interpreter_exit():
 
 
 def test_processes_die_with_a_killed_parent():
-    pids = _run_child(CHILD.format(after='time.sleep(60)'), kill=True)
+    pids = _run_child(CHILD.format(after=''), kill=True)
     leftover = _wait_gone(pids)
     try:
         assert not leftover

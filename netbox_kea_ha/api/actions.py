@@ -18,11 +18,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.serializers import JobSerializer
 from netbox.api.viewsets import NetBoxReadOnlyModelViewSet
+from users.models import Token
 
 from ..filtersets.snapshots import ConfigSnapshotFilterSet
 from ..jobs import ImportServerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
@@ -30,6 +32,7 @@ from ..models import ConfigSnapshot, HARelationship, KeaServer
 from .serializers_.snapshots import ConfigSnapshotSerializer
 
 __all__ = (
+    'ActionPermission',
     'ConfigSnapshotViewSet',
     'FleetStatusAPIView',
     'RelationshipStatusAPIView',
@@ -70,9 +73,21 @@ def _options(serializer_class, request):
     return serializer.validated_data
 
 
+class ActionPermission(BasePermission):
+    """An authenticated user, with a write-enabled token if a token is used; the action's own permission is checked
+    on the object by the view."""
+
+    def has_permission(self, request, view):
+        """Authenticated, and a token (if any) allows writes."""
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return not (isinstance(request.auth, Token) and not request.auth.write_enabled)
+
+
 class _JobAPIView(APIView):
     """POST: check `permission` on the object `pk` of `model`, enqueue the job, answer 202 with it."""
 
+    permission_classes = (ActionPermission,)
     model = None
     action = None
 

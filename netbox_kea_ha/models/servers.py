@@ -240,7 +240,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         return self.name
 
     def clean(self):
-        """Check the host, TLS files and password reference; a family change must keep relationships single-family."""
+        """Check host, TLS files, password reference and family; then that no relationship of the server breaks."""
         super().clean()
         errors = {}
         if self.device_id and self.virtual_machine_id:
@@ -269,6 +269,9 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
                 ).format(names=', '.join(names))
         if errors:
             raise ValidationError(errors)
+        from ..services.intent import check_server
+
+        check_server(self)
 
     clean.alters_data = True
 

@@ -28,6 +28,7 @@ __all__ = (
     'RenderedBlock',
     'check_peer',
     'check_relationship',
+    'check_server',
     'ordered_peers',
     'peer_value',
     'relationship_findings',
@@ -425,6 +426,55 @@ def check_peer(peer: Any) -> None:
     for view in _new_blocking(after, before):
         errors.setdefault(_peer_field(view, index), []).append(view.text)
     _raise(errors)
+
+
+def _server_field(view: FindingView, index: int | None, server: Any, saved: Any) -> str:
+    """Where an error a server change brings in belongs: its tag for a peer name, what changed for a peer URL."""
+    if index is not None and view.relationship is None:
+        if view.field == f'peers[{index}].name':
+            return 'server_tag'
+        if view.field == f'peers[{index}].url':
+            for name in ('control_scheme', 'control_port'):
+                if getattr(server, name) != getattr(saved, name):
+                    return name
+            return 'address'
+    return NON_FIELD_ERRORS
+
+
+def check_server(server: Any) -> None:
+    """
+    Raise ValidationError when this version of a server (its tag, address, port, scheme, version) brings new
+    errors into a relationship it is a peer of: its tag then clashes with another peer name, its derived peer URL
+    is no longer valid, ... The error names the relationship.
+    """
+    from ..models import KeaServer
+
+    if not server.pk:
+        return
+    saved = KeaServer.objects.filter(pk=server.pk).first()
+    if saved is None:
+        return
+    errors: dict[str, list[str]] = {}
+    for relationship in server_relationships(server):
+        before_peers = ordered_peers(relationship.peers.all())
+        after_peers = ordered_peers(_with_server(p, server) for p in before_peers)
+        index = next((i for i, p in enumerate(after_peers) if p.server_id == server.pk), None)
+        before = relationship_findings(relationship, before_peers)
+        after = relationship_findings(relationship, after_peers)
+        for view in _new_blocking(after, before):
+            text = view.text if view.relationship else f'{view.text} [relationship {relationship}]'
+            errors.setdefault(_server_field(view, index, server, saved), []).append(text)
+    _raise(errors)
+
+
+def _with_server(peer: Any, server: Any) -> Any:
+    """The peer as it would be with this (unsaved) version of its server."""
+    if peer.server_id != server.pk:
+        return peer
+    copy = type(peer).objects.model(**{f.attname: getattr(peer, f.attname) for f in peer._meta.concrete_fields})
+    copy.relationship = peer.relationship
+    copy.server = server
+    return copy
 
 
 def _name_used_elsewhere(peer: Any, others: list[Any]) -> str | None:

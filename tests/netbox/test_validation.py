@@ -194,3 +194,31 @@ class PeerCleanTest(TestCase):
         # A change that brings in a new error is still refused.
         broken.url = 'http://localhost/'
         self.assertIn('url', _errors(broken))
+
+
+class ServerCleanTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.s1 = make_server('s1', '192.0.2.1/24')
+        cls.s2 = make_server('s2', '192.0.2.2/24')
+        relationship = make_relationship('r')
+        make_peer(relationship, cls.s1, 'primary')
+        make_peer(relationship, cls.s2, 'standby')
+
+    def test_a_tag_that_clashes_with_a_partner_is_refused_on_the_tag(self):
+        self.s2.server_tag = 's1'
+        errors = _errors(self.s2)
+        self.assertEqual(list(errors), ['server_tag'])
+        self.assertIn("peer with name 's1' already specified", errors['server_tag'][0])
+        self.assertIn('relationship r', errors['server_tag'][0])
+
+    def test_a_scheme_that_breaks_the_peer_url_is_refused_on_the_scheme(self):
+        self.s1.control_scheme = 'https'
+        errors = _errors(self.s1)
+        self.assertEqual(list(errors), ['control_scheme'])
+        self.assertIn('https scheme is not supported', errors['control_scheme'][0])
+
+    def test_harmless_changes_pass(self):
+        self.s1.server_tag = 'kea-a'
+        self.s1.control_port = 18001
+        self.assertEqual(_errors(self.s1), {})

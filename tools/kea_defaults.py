@@ -3,6 +3,7 @@ Measure Kea's filled-in defaults and option names, and write them to `netbox_kea
 
     python tools/kea_defaults.py                      # /usr/sbin/kea-dhcp4 and kea-dhcp6
     python tools/kea_defaults.py --family dhcp4 --kea-dhcp4 /opt/kea/sbin/kea-dhcp4 --out /tmp/defaults
+    python tools/kea_defaults.py --root .work/kealab-roots/trixie30    # Kea 3.0 from kealab's Debian 13 root
 
 For each family it starts a throw-away Kea server (own temporary directory, no interfaces, a unix control socket;
 nothing listens on the network), `config-set`s probe configs holding one element of every kind with only the
@@ -34,7 +35,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netbox_kea_ha.kea.ha import KeaVersion  # noqa: E402
-from netbox_kea_ha.kea.normalise import TRIPLETS, child_kind, identity, inherited_keys, item_kind  # noqa: E402
+from netbox_kea_ha.kea.normalise import (  # noqa: E402
+    RESPELL_KINDS,
+    TRIPLETS,
+    child_kind,
+    identity,
+    inherited_keys,
+    item_kind,
+    respell,
+)
 
 HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks'
 OUT = ROOT / 'netbox_kea_ha' / 'kea' / 'defaults'
@@ -69,30 +78,37 @@ class KeaProbeError(RuntimeError):
 class ThrowawayKea:
     """One kea-dhcp4/6 process in a temporary directory, driven over its unix control socket."""
 
-    def __init__(self, binary: str, family: str) -> None:
+    def __init__(self, binary: str, family: str, chroot: Path | None = None) -> None:
         self.binary = binary
         self.family = family
+        self.chroot = chroot.resolve() if chroot else None
+        chroot = self.chroot
         self.root = 'Dhcp4' if family == 'dhcp4' else 'Dhcp6'
-        # Short path: unix socket names are limited to 107 bytes.
-        self.dir = Path(tempfile.mkdtemp(prefix='kd', dir='/tmp'))
+        # Short path: unix socket names are limited to 107 bytes. In a root (Kea 2.6/3.0 from kealab.roots),
+        # the directory is inside it, mode 0750 as Kea 2.6.3+ demands of the socket directory.
+        base = chroot / 'srv' if chroot else Path('/tmp')
+        base.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix='kd', dir=base))
+        os.chmod(self.dir, 0o750)
+        self.inside = Path('/') / self.dir.relative_to(chroot) if chroot else self.dir
         self.socket = str(self.dir / 'c.sock')
         self.proc: subprocess.Popen[bytes] | None = None
 
     def infra(self) -> dict[str, Any]:
-        """The per-server keys every probe needs (paths inside the temporary directory)."""
+        """The per-server keys every probe needs (paths inside the temporary directory, as Kea sees them)."""
         out: dict[str, Any] = {
             'interfaces-config': {'interfaces': []},
-            'control-socket': {'socket-type': 'unix', 'socket-name': self.socket},
+            'control-socket': {'socket-type': 'unix', 'socket-name': str(self.inside / 'c.sock')},
             'lease-database': {'type': 'memfile', 'persist': False},
             'loggers': [
                 {
                     'name': f'kea-{self.family}',
                     'severity': 'WARN',
-                    'output_options': [{'output': str(self.dir / 'kea.log')}],
+                    'output_options': [{'output': str(self.inside / 'kea.log')}],
                 }
             ],
         }
-        if self.family == 'dhcp6':
+        if self.family == 'dhcp6' and not self.chroot:
             out['data-directory'] = str(self.dir)
         return out
 
@@ -100,11 +116,14 @@ class ThrowawayKea:
         """Start the server on the infra-only config and wait for its control socket."""
         path = self.dir / 'kea.json'
         path.write_text(json.dumps({self.root: self.infra()}))
-        env = dict(os.environ, KEA_PIDFILE_DIR=str(self.dir), KEA_LOCKFILE_DIR=str(self.dir))
+        inside = str(self.inside)
+        env = dict(os.environ, KEA_PIDFILE_DIR=inside, KEA_LOCKFILE_DIR=inside)
+        argv = [self.binary, '-c', str(self.inside / 'kea.json')]
+        if self.chroot:
+            env |= {'KEA_CONTROL_SOCKET_DIR': inside, 'KEA_DHCP_DATA_DIR': inside, 'KEA_LOG_FILE_DIR': inside}
+            argv = ['chroot', str(self.chroot), *argv]
         with open(self.dir / 'stdout', 'wb') as stdout:
-            self.proc = subprocess.Popen(
-                [self.binary, '-c', str(path)], env=env, stdout=stdout, stderr=subprocess.STDOUT
-            )
+            self.proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.socket):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -186,9 +205,9 @@ class ThrowawayKea:
 
 
 @contextmanager
-def throwaway(binary: str, family: str) -> Iterator[ThrowawayKea]:
+def throwaway(binary: str, family: str, chroot: Path | None = None) -> Iterator[ThrowawayKea]:
     """A started ThrowawayKea, stopped on exit."""
-    kea = ThrowawayKea(binary, family)
+    kea = ThrowawayKea(binary, family, chroot)
     try:
         kea.start()
         yield kea
@@ -295,7 +314,8 @@ NOT_DEFAULTS = {'option-data': {'name', 'code'}, 'option-def': {'name', 'code'}}
 class Recorder:
     """Collects, per kind, what Kea added to or dropped from a probe."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: KeaVersion) -> None:
+        self.version = version
         self.kinds: dict[str, dict[str, Any]] = {}
         self.conflicts: list[str] = []
 
@@ -310,6 +330,9 @@ class Recorder:
 
     def walk(self, kind: str, given: Mapping[str, Any], got: Mapping[str, Any]) -> None:
         """Compare what was given with what Kea returned, element by element."""
+        if kind in RESPELL_KINDS:
+            # Keys Kea writes back under another name are not defaults (`output_options` -> `output-options`).
+            given, got = respell(kind, given, self.version), respell(kind, got, self.version)
         table_kind = f'ha/{got.get("mode")}' if kind == 'ha' else kind
         self.kinds.setdefault(table_kind, {})
         for key, value in got.items():
@@ -349,7 +372,7 @@ class Recorder:
 
 def measure_kinds(kea: ThrowawayKea, version: KeaVersion) -> dict[str, dict[str, Any]]:
     """Per-kind defaults from the probes."""
-    recorder = Recorder()
+    recorder = Recorder(version)
     for probe in probes(kea.family):
         got = kea.set_and_get(probe)
         recorder.walk('global', kea.with_infra(probe)[kea.root], got)
@@ -380,7 +403,7 @@ def measure_options(kea: ThrowawayKea) -> dict[str, dict[str, int]]:
                     break
             else:
                 print(f'  no payload accepted for {space} option {code}', file=sys.stderr)
-    broken = unreadable(kea.binary, kea.family, accepted)
+    broken = unreadable(kea.binary, kea.family, accepted, kea.chroot)
     for entry in broken:
         print(f'  Kea cannot write back {entry["space"]} option {entry["code"]}: skipped', file=sys.stderr)
     got = kea.set_and_get({'option-data': [e for e in accepted if e not in broken]})
@@ -391,10 +414,10 @@ def measure_options(kea: ThrowawayKea) -> dict[str, dict[str, int]]:
     return {space: dict(sorted(names.items())) for space, names in sorted(out.items())}
 
 
-def readable(binary: str, family: str, entries: list[dict[str, Any]]) -> bool:
+def readable(binary: str, family: str, entries: list[dict[str, Any]], chroot: Path | None) -> bool:
     """Whether a fresh Kea can `config-get` a config holding these options (some it accepts but cannot write
     back: Kea 2.2 closes the connection without an answer, and its control socket stays dead)."""
-    with throwaway(binary, family) as kea:
+    with throwaway(binary, family, chroot) as kea:
         answer = kea.command('config-set', kea.with_infra({'option-data': entries}))
         if answer.get('result') != 0:
             raise KeaProbeError(f'Kea refused the options it had accepted one by one: {answer.get("text")}')
@@ -405,19 +428,19 @@ def readable(binary: str, family: str, entries: list[dict[str, Any]]) -> bool:
         return True
 
 
-def unreadable(binary: str, family: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def unreadable(binary: str, family: str, entries: list[dict[str, Any]], chroot: Path | None) -> list[dict[str, Any]]:
     """The entries that break `config-get`, found by bisection on fresh servers."""
-    if readable(binary, family, entries):
+    if readable(binary, family, entries, chroot):
         return []
     if len(entries) == 1:
         return entries
     half = len(entries) // 2
-    return unreadable(binary, family, entries[:half]) + unreadable(binary, family, entries[half:])
+    return unreadable(binary, family, entries[:half], chroot) + unreadable(binary, family, entries[half:], chroot)
 
 
-def measure(binary: str, family: str) -> dict[str, Any]:
+def measure(binary: str, family: str, chroot: Path | None = None) -> dict[str, Any]:
     """The whole defaults document of one family."""
-    with throwaway(binary, family) as kea:
+    with throwaway(binary, family, chroot) as kea:
         version = kea.version()
         print(f'{family}: Kea {version} ({binary})', file=sys.stderr)
         kinds = measure_kinds(kea, version)
@@ -438,10 +461,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--kea-dhcp4', default='/usr/sbin/kea-dhcp4')
     parser.add_argument('--kea-dhcp6', default='/usr/sbin/kea-dhcp6')
     parser.add_argument('--out', type=Path, default=OUT)
+    parser.add_argument(
+        '--root', type=Path, help='run Kea inside this Debian root (chroot), e.g. .work/kealab-roots/trixie30'
+    )
     args = parser.parse_args(argv)
     for family in args.family or ['dhcp4', 'dhcp6']:
         started = time.monotonic()
-        doc = measure(args.kea_dhcp4 if family == 'dhcp4' else args.kea_dhcp6, family)
+        doc = measure(args.kea_dhcp4 if family == 'dhcp4' else args.kea_dhcp6, family, args.root)
         version = KeaVersion.parse(doc['kea-version'])
         path = args.out / f'kea-{version.major}.{version.minor}-{family}.json'
         path.write_text(json.dumps(doc, indent=1) + '\n')

@@ -37,6 +37,7 @@ __all__ = (
     'INHERITED',
     'ITEM_KINDS',
     'ORDERED_KINDS',
+    'RESPELL_KINDS',
     'TRIPLETS',
     'Normaliser',
     'canonical_hex',
@@ -50,6 +51,7 @@ __all__ = (
     'item_kind',
     'normalise',
     'normaliser',
+    'respell',
 )
 
 #: Kinds of the items of lists, by the list's key. A list not named here is plain data.
@@ -270,6 +272,46 @@ def canonical_hex(text: Any) -> Any:
     return value.upper() if _HEX_PAIRS.match(value) else text
 
 
+_KEA_2_7 = KeaVersion(2, 7, 0)
+_CLASS_LIST_KINDS = frozenset({'pool', 'pd-pool', 'subnet', 'shared-network', 'shared-network.subnet'})
+#: The kinds `respell` may change.
+RESPELL_KINDS = _CLASS_LIST_KINDS | {'global', 'logger', 'client-class'}
+
+
+def respell(kind: str, element: Mapping[str, Any], version: KeaVersion | None = None) -> Mapping[str, Any]:
+    """An element with the keys that mean the same written the way Kea `version` writes them back.
+
+    Every version: a logger's `output-options` (2.6+ writes it; 2.2 refuses it) -> `output_options`. Kea >= 2.7
+    (3.0): a `control-socket` map -> a `control-sockets` list, `client-class` -> a `client-classes` list,
+    `require-client-classes` -> `evaluate-additional-classes`, and a class's `only-if-required` ->
+    `only-in-additional-list`. Returns the element itself when nothing changes.
+    """
+    out: dict[str, Any] | None = None
+
+    def rename(old: str, new: str, value: Any) -> None:
+        nonlocal out
+        if out is None:
+            out = dict(element)
+        del out[old]
+        out.setdefault(new, value)
+
+    if kind == 'logger' and 'output-options' in element:
+        rename('output-options', 'output_options', element['output-options'])
+    if version is None or version < _KEA_2_7:
+        return element if out is None else out
+    if kind == 'global' and isinstance(element.get('control-socket'), Mapping):
+        rename('control-socket', 'control-sockets', [element['control-socket']])
+    if kind in _CLASS_LIST_KINDS:
+        if isinstance(element.get('client-class'), str):
+            name = element['client-class']
+            rename('client-class', 'client-classes', [name] if name else [])
+        if 'require-client-classes' in element:
+            rename('require-client-classes', 'evaluate-additional-classes', element['require-client-classes'])
+    if kind == 'client-class' and 'only-if-required' in element:
+        rename('only-if-required', 'only-in-additional-list', element['only-if-required'])
+    return element if out is None else out
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal, telling booleans from numbers (Kea does: `true` is not `1`)."""
     return type(a) is type(b) and a == b
@@ -308,6 +350,7 @@ class Normaliser:
     def __init__(self, defaults: Defaults, version: KeaVersion | None = None) -> None:
         """Prepare the tables: each default value is itself normalised once, here."""
         self.defaults = defaults
+        self.version = version or defaults.version
         self.family = defaults.family
         self.space = defaults.family
         self.inherited = inherited_keys(self.family, version or defaults.version)
@@ -324,7 +367,6 @@ class Normaliser:
             'subnet': self._pre_network,
             'shared-network': self._pre_network,
             'shared-network.subnet': self._pre_network,
-            'logger': self._pre_logger,
         }
         raw = {kind: dict(table) for kind, table in defaults.kinds.items()}
         # A map Kea fills in whole when it is missing is filled in key by key when it is given in part: its
@@ -368,6 +410,7 @@ class Normaliser:
         return out
 
     def _global(self, inner: dict[str, Any]) -> dict[str, Any]:
+        inner = dict(respell('global', inner, self.version))
         options = self._option_names(inner)
         table = self.tables.get('global', {})
         # What a subnet or shared network inherits from the global level: the value set there, else Kea's
@@ -423,7 +466,7 @@ class Normaliser:
         """
         if not isinstance(element, Mapping):
             return element, dict(parent_derived), dict(parent_inferred)
-        element = self._pre_network(element, options)
+        element = self._pre_network(respell(kind, element, self.version), options)
         table = self.tables.get(kind, {})
         out: dict[str, Any] = {}
         for key, value in element.items():
@@ -474,6 +517,8 @@ class Normaliser:
     def _map(self, kind: str, element: Any, options: dict[tuple[str, str], int]) -> Any:
         if not isinstance(element, dict):
             return element
+        if kind in RESPELL_KINDS:
+            element = respell(kind, element, self.version)
         pre = self._pre.get(kind)
         if pre is not None:
             element = pre(element, options)
@@ -579,13 +624,6 @@ class Normaliser:
             element['relay'] = relay
         if isinstance(relay, Mapping) and isinstance(relay.get('ip-addresses'), list):
             element['relay'] = dict(relay, **{'ip-addresses': [canonical_prefix(a) for a in relay['ip-addresses']]})
-        return element
-
-    def _pre_logger(self, element: dict[str, Any], options: dict[tuple[str, str], int]) -> dict[str, Any]:
-        # Kea 2.6+ writes `output-options`, which Kea 2.2 refuses; every version reads `output_options`.
-        if 'output-options' in element:
-            element = dict(element)
-            element['output_options'] = element.pop('output-options')
         return element
 
 

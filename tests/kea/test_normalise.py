@@ -16,6 +16,7 @@ from netbox_kea_ha.kea.normalise import (
     canonical_prefix,
     inherited_keys,
     normalise,
+    respell,
 )
 from netbox_kea_ha.kea.replicate import ConfigError
 
@@ -370,8 +371,13 @@ def test_defaults_files_and_version_fallback():
     files = available()
     assert ('dhcp4', KeaVersion(2, 2)) in files and ('dhcp6', KeaVersion(2, 2)) in files
     assert load_defaults('dhcp4').version == KeaVersion(2, 2, 0)
-    # A newer Kea without its own table uses the newest older one.
-    assert load_defaults('dhcp4', KeaVersion(2, 6, 3)).source == files[('dhcp4', KeaVersion(2, 2))]
+    assert load_defaults('dhcp4', KeaVersion(2, 6, 3)).source == 'kea-2.6-dhcp4.json'
+    assert load_defaults('dhcp6', KeaVersion(3, 0, 3)).source == 'kea-3.0-dhcp6.json'
+    # A Kea without its own table uses the newest older one.
+    assert load_defaults('dhcp4', KeaVersion(2, 4, 1)).source == files[('dhcp4', KeaVersion(2, 2))]
+    assert load_defaults('dhcp4', KeaVersion(3, 1, 2)).source == 'kea-3.0-dhcp4.json'
+    assert load_defaults('dhcp4', KeaVersion(3, 0, 3)).kinds['ha/hot-standby']['restrict-commands'] is True
+    assert load_defaults('dhcp4', KeaVersion(2, 6, 3)).kinds['ha/hot-standby']['restrict-commands'] is False
     assert load_defaults('dhcp6').options['dhcp6']['dns-servers'] == 23
     assert load_defaults('dhcp4').options['dhcp4']['routers'] == 3
     with pytest.raises(DefaultsError, match="family must be 'dhcp4' or 'dhcp6', got 'dhcp5'"):
@@ -382,3 +388,50 @@ def test_inherited_keys_by_version():
     assert 'allocator' not in inherited_keys('dhcp4')
     assert {'allocator', 'offer-lifetime'} <= inherited_keys('dhcp4', KeaVersion(2, 6, 3))
     assert 'pd-allocator' in inherited_keys('dhcp6', KeaVersion(3, 0, 0))
+
+
+def test_respell_writes_keys_the_way_each_version_writes_them_back():
+    v22, v26, v30 = KeaVersion(2, 2), KeaVersion(2, 6, 3), KeaVersion(3, 0, 3)
+    logger = {'name': 'kea-dhcp4', 'output-options': [{'output': 'stdout'}]}
+    assert respell('logger', logger, v22) == {'name': 'kea-dhcp4', 'output_options': [{'output': 'stdout'}]}
+    pool = {'pool': '192.0.2.0/26', 'client-class': 'HA_server1', 'require-client-classes': ['late']}
+    assert respell('pool', pool, v26) is pool
+    assert respell('pool', pool, v30) == {
+        'pool': '192.0.2.0/26',
+        'client-classes': ['HA_server1'],
+        'evaluate-additional-classes': ['late'],
+    }
+    assert respell('subnet', {'client-class': ''}, v30) == {'client-classes': []}
+    socket = {'socket-type': 'unix', 'socket-name': 'kea4.sock'}
+    assert respell('global', {'control-socket': socket}, v30) == {'control-sockets': [socket]}
+    assert respell('client-class', {'name': 'x', 'only-if-required': True}, v30) == {
+        'name': 'x',
+        'only-in-additional-list': True,
+    }
+
+
+def test_kea_3_0_pool_classes_compare_equal_in_both_spellings():
+    written = base4(
+        **{
+            'subnet4': [
+                {
+                    'id': 1,
+                    'subnet': '192.0.2.0/24',
+                    'pools': [{'pool': '192.0.2.10 - 192.0.2.20', 'client-class': 'HA_server1'}],
+                }
+            ]
+        }
+    )
+    got = base4(
+        **{
+            'subnet4': [
+                {
+                    'id': 1,
+                    'subnet': '192.0.2.0/24',
+                    'pools': [{'pool': '192.0.2.10-192.0.2.20', 'client-classes': ['HA_server1']}],
+                }
+            ]
+        }
+    )
+    v30 = KeaVersion(3, 0, 3)
+    assert normalise(written, version=v30) == normalise(got, version=v30)

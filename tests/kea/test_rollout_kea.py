@@ -191,7 +191,8 @@ def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(kea_
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
 
 
-def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab):
+@pytest.mark.parametrize('handover', [False, True], ids=['rolling', 'with-handover'])
+def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover):
     """TLS files missing on the Kea host: our validation cannot see it and config-test passes, but Kea's HA load
     fails and leaves the server without hooks. The rollout sees it in list-commands and sets the old config back."""
     servers = kea_lab.load_balancing()
@@ -212,20 +213,16 @@ def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab):
         )
     before = running(server2)
     marks = log_marks(servers)
-    report = rollout(targets(servers, desired), settle_timeout=SETTLE)
+    report = rollout(targets(servers, desired), settle_timeout=SETTLE, handover=handover)
     assert not report.ok
     peer2 = report.peer('server2')
     assert peer2.outcome is PeerOutcome.ROLLED_BACK
     assert 'One or more hook libraries failed to load' in peer2.error
-    assert [s.name for s in peer2.steps] == [
-        'config-get',
-        'diff',
-        'config-test',
-        'config-set',
-        'rollback',
-        'hooks',
-        'settle',
-    ]
+    steps = ['config-get', 'diff', 'config-test', 'config-set', 'rollback', 'hooks', 'settle']
+    if handover:
+        # server1 served both scopes meanwhile, and got its own back once server2 had recovered.
+        steps = [*steps[:3], 'handover', *steps[3:], 'handback']
+    assert [s.name for s in peer2.steps] == steps
     assert all(s.ok for s in peer2.steps if s.name != 'config-set')
     assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
     assert received(server1, marks['server1'], 'config-set') == 0
@@ -418,3 +415,44 @@ def test_push_to_kea_2_6_and_3_0_pairs(kea_lab, kea):
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
     again = rollout(targets(servers, desired_configs(servers)), settle_timeout=SETTLE)
     assert [p.outcome for p in again.peers] == [PeerOutcome.UNCHANGED, PeerOutcome.UNCHANGED], again.summary()
+
+
+def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
+    """With `handover`, the partner serves both scopes while a load-balancing peer restarts, then hands back."""
+    servers = kea_lab.load_balancing(backup=True)
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    by_name = {s.name: s for s in servers}
+    seen = {}
+
+    def partner_scopes_while_settling(event):
+        if event.step == 'settle' and event.state == 'start' and event.peer in ('server1', 'server2'):
+            partner = by_name['server2' if event.peer == 'server1' else 'server1']
+            with KeaClient(partner.endpoint()) as client:
+                seen[event.peer] = client.status_get().ha.local.scopes
+
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)),
+        handover=True,
+        progress=partner_scopes_while_settling,
+        settle_timeout=SETTLE,
+    )
+    assert report.ok, report.summary()
+    assert sorted(seen['server2']) == ['server1', 'server2']
+    assert sorted(seen['server1']) == ['server1', 'server2']
+    assert [s.name for s in report.peer('server2').steps] == [
+        'config-get',
+        'diff',
+        'config-test',
+        'handover',
+        'config-set',
+        'hooks',
+        'settle',
+        'config-write',
+        'handback',
+    ]
+    assert 'handover' not in [s.name for s in report.peer('server3').steps]
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    for server in servers[:2]:
+        with KeaClient(server.endpoint()) as client:
+            assert client.status_get().ha.local.scopes == (server.name,)
+        assert_runs_timer_and_subnet(server)

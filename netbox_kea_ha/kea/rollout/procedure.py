@@ -32,7 +32,7 @@ from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
 from ..findings import Finding, errors
-from ..ha import ACTIVE_ROLES, KeaVersion
+from ..ha import ACTIVE_ROLES, HAMode, HARole, KeaVersion
 from ..normalise import family_of
 from ..replicate import ConfigError, config_root
 from ..status import ServerStatus
@@ -73,6 +73,7 @@ def _pool() -> ThreadPoolExecutor:
 
 
 _HASH_SINCE = KeaVersion(2, 4, 0)
+_LB_ROLES = (HARole.PRIMARY, HARole.SECONDARY)
 _KEA_2_7 = KeaVersion(2, 7, 0)
 _KEA_3_0 = KeaVersion(3, 0, 0)
 
@@ -157,6 +158,7 @@ class _Rollout:
         config_test: bool,
         write: bool,
         dry_run: bool,
+        handover: bool,
         progress: ProgressCallback | None,
         client_factory: ClientFactory,
         clients: Mapping[str, KeaClient] | None,
@@ -169,6 +171,7 @@ class _Rollout:
         self.config_test = config_test
         self.write = write
         self.dry_run = dry_run
+        self.handover = handover
         self.progress = progress
         self.client_factory = client_factory
         given = dict(clients or {})
@@ -451,8 +454,47 @@ class _Rollout:
         if peer.running_detection is not None and peer.running_detection.has_ha:
             self.wait_settled([peer], lambda p: (p.running_mode, p.running_role))
 
+    def partner_for_handover(self, peer: _Peer) -> _Peer | None:
+        """The load-balancing partner that can serve this peer's scope while it restarts (handover on)."""
+        if not self.handover or peer.mode != HAMode.LOAD_BALANCING or peer.role not in _LB_ROLES:
+            return None
+        return next((p for p in self.peers if p is not peer and p.role in _LB_ROLES and p.running is not None), None)
+
+    def set_scopes(self, partner: _Peer, scopes: list[str], step: str, for_peer: _Peer) -> bool:
+        started = time.monotonic()
+        try:
+            text = partner.client.ha_scopes(scopes)
+        except KeaError as exc:
+            self.record(for_peer, step, False, f'{partner.name} ha-scopes {scopes}: {exc}', started)
+            return False
+        self.record(for_peer, step, True, f'{partner.name} serves {", ".join(scopes)} ({text})', started)
+        return True
+
     def push_one(self, peer: _Peer) -> bool:
-        """config-set, hooks, settle, config-write on one peer; rolled back on failure."""
+        """config-set, hooks, settle, config-write on one peer; rolled back on failure.
+
+        With `handover`, a load-balancing partner first takes this peer's scope (`ha-scopes`) and hands it back
+        once the peer has settled (procedure D of kea-zero-loss-push-observed.md).
+        """
+        partner = self.partner_for_handover(peer)
+        if partner is not None and not self.set_scopes(partner, [partner.name, peer.name], 'handover', peer):
+            self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
+            return False
+        ok = self.push_steps(peer)
+        if partner is not None:
+            if ok or self.settled_after_rollback(peer):
+                if not self.set_scopes(partner, [partner.name], 'handback', peer):
+                    self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
+                    return False
+            else:
+                self.emit('handback', 'info', f'{partner.name} keeps serving both scopes: {peer.name} is not back')
+        return ok
+
+    def settled_after_rollback(self, peer: _Peer) -> bool:
+        steps = [s for s in peer.report.steps if s.name in ('rollback', 'settle')]
+        return len(steps) >= 2 and steps[-2].name == 'rollback' and steps[-1].name == 'settle' and steps[-1].ok
+
+    def push_steps(self, peer: _Peer) -> bool:
         if not self.set_config(peer, peer.target.desired, 'config-set'):
             self.fail(peer, f'config-set failed: {peer.report.steps[-1].text}')
             self.rollback(peer)
@@ -604,6 +646,7 @@ def rollout(
     config_test: bool = True,
     write: bool = True,
     dry_run: bool = False,
+    handover: bool = False,
     progress: ProgressCallback | None = None,
     client_factory: ClientFactory = KeaClient,
     clients: Mapping[str, KeaClient] | None = None,
@@ -614,7 +657,8 @@ def rollout(
     push changes no peer can take alone. `settle_timeout`: seconds each peer may take to settle after its
     config-set (the plugin's `settle_timeout` setting). `config_test`: run Kea's config-test first. `write`:
     `config-write` each pushed config (so a restart keeps it). `dry_run`: everything up to the push, nothing
-    sent. `progress`: called with every step. `clients`: open clients to use, by target name (kept open, so a
+    sent. `handover`: in load-balancing, the partner serves a peer's scope while it restarts (`ha-scopes`).
+    `progress`: called with every step. `clients`: open clients to use, by target name (kept open, so a
     caller can reuse their connections); the others are made with `client_factory` and closed at the end.
     """
     if settle_timeout <= 0 or poll_interval <= 0:
@@ -628,6 +672,7 @@ def rollout(
         config_test=config_test,
         write=write,
         dry_run=dry_run,
+        handover=handover,
         progress=progress,
         client_factory=client_factory,
         clients=clients,

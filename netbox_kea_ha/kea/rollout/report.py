@@ -106,10 +106,13 @@ class RolloutReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing was refused and every peer ended unchanged or pushed."""
+        """True when nothing was refused, every peer ended unchanged or pushed, and no step failed."""
         return self.refused is None and all(
-            p.outcome in (PeerOutcome.UNCHANGED, PeerOutcome.PUSHED)
-            or (self.dry_run and p.outcome is PeerOutcome.NOT_ATTEMPTED)
+            (
+                p.outcome in (PeerOutcome.UNCHANGED, PeerOutcome.PUSHED)
+                or (self.dry_run and p.outcome is PeerOutcome.NOT_ATTEMPTED)
+            )
+            and p.error is None
             for p in self.peers
         )
 

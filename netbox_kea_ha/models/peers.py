@@ -201,6 +201,11 @@ class HAPeer(SecretsMixin, PrimaryModel):
         return self.url or self.derived_url
 
     @property
+    def effective_auto_failover(self):
+        """Whether Kea fails over automatically for this peer: `auto_failover`, else Kea's default (true)."""
+        return True if self.auto_failover is None else self.auto_failover
+
+    @property
     def role_rank(self):
         """Position of the role in a rendered peers list (primary first, backups last)."""
         return ROLE_ORDER.get(self.role, len(ROLE_ORDER))

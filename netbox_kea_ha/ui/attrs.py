@@ -36,8 +36,8 @@ class EffectiveAttr(attrs.ObjectAttribute):
         return _display(resolve_attr_path(obj, self.accessor))
 
     def get_context(self, obj, attr, value, context):
-        """Whether the value is inherited, and from where."""
-        return {'inherited': getattr(obj, self.own) in (None, ''), 'source': self.source}
+        """Whether the value is inherited (own field blank or `inherit`), and from where."""
+        return {'inherited': getattr(obj, self.own) in (None, '', 'inherit'), 'source': self.source}
 
 
 class ParameterAttr(attrs.ObjectAttribute):

@@ -111,7 +111,7 @@ class HAPeerPanel(panels.ObjectAttributesPanel):
     role = attrs.ChoiceAttr('role')
     url = EffectiveAttr('effective_url', own='url', source=_("the server's address and port"), label=_('URL'))
     auto_failover = EffectiveAttr(
-        'auto_failover', own='auto_failover', source=_("Kea's default (true)"), label=_('Auto-failover')
+        'effective_auto_failover', own='auto_failover', source=_("Kea's default (true)"), label=_('Auto-failover')
     )
     basic_auth_user = attrs.TextAttr('basic_auth_user', label=_('Basic-auth user'))
     basic_auth_password = SecretAttr('basic_auth_password', label=_('Basic-auth password'))

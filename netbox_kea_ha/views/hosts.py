@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from dcim.models import Device
 from netbox.views import generic
 from utilities.permissions import get_permission_for_model
+from utilities.query import count_related
 from utilities.views import ViewTab, get_default_template, register_model_view
 from virtualization.models import VirtualMachine
 
@@ -41,6 +42,7 @@ class _HostKeaHAView(generic.ObjectView):
             KeaServer.objects.restrict(request.user, 'view')
             .filter(**{self.host_field: instance})
             .select_related('device', 'virtual_machine', 'address')
+            .annotate(peer_count=count_related(HAPeer, 'server'))
         )
         servers_table = tables.KeaServerTable(servers, exclude=('device', 'virtual_machine'))
         servers_table.configure(request)

@@ -1,5 +1,7 @@
 """Views of HARelationship; the detail page shows peers, validation findings and each server's rendered block."""
 
+from dataclasses import replace
+
 from django.utils.translation import gettext_lazy as _
 
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
@@ -87,11 +89,14 @@ class HARelationshipView(generic.ObjectView):
 
     def get_extra_context(self, request, instance):
         """Findings (computed now and last recorded) and the rendered blocks. No network I/O."""
-        return {
-            'findings': relationship_findings(instance),
-            'recorded_findings': instance.findings,
-            'rendered_blocks': render_relationship(instance),
-        }
+        findings = relationship_findings(instance)
+        shown = {(f.code, f.message) for f in findings}
+        blocks = [
+            # A block's own findings, less those the Validation panel already shows for the relationship.
+            replace(block, findings=tuple(f for f in block.findings if (f.code, f.message) not in shown))
+            for block in render_relationship(instance)
+        ]
+        return {'findings': findings, 'recorded_findings': instance.findings, 'rendered_blocks': blocks}
 
 
 @register_model_view(HARelationship, 'add', detail=False)

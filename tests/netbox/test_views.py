@@ -220,7 +220,7 @@ class RelationshipPageTest(TestCase):
         make_peer(relationship, s2, 'standby')
         page = self.client.get(relationship.get_absolute_url()).content.decode()
         self.assertNotIn('standby server required', page)
-        self.assertIn('ha.response-delay-not-above-heartbeat', page)
+        self.assertEqual(page.count('ha.response-delay-not-above-heartbeat'), 1, 'shown once, not again per block')
         self.assertIn('&quot;this-server-name&quot;: &quot;s2&quot;', page)
 
 
@@ -240,6 +240,7 @@ class HostTabTest(TestCase):
         page = self.client.get(url).content.decode()
         self.assertIn('kea-on-device', page)
         self.assertIn('Primary', page)
+        self.assertRegex(page, rf'server_id={server.pk}">\s*1\s*<')  # its peer count
         self.assertIn('>r<', page)
         self.assertIn(url, self.client.get(device.get_absolute_url()).content.decode())
         self.assertNotIn(

@@ -17,11 +17,11 @@ def lab_name(lab_server):
 class NetBoxLab:
     """Builds NetBox objects that stand for kealab servers: devices (or VMs) with an interface and the server's IP."""
 
-    def __init__(self):
-        self.site = Site.objects.create(name='E2E site', slug='e2e-site')
-        maker = Manufacturer.objects.create(name='E2E maker', slug='e2e-maker')
-        self.device_type = DeviceType.objects.create(manufacturer=maker, model='E2E box', slug='e2e-box')
-        self.role = DeviceRole.objects.create(name='E2E DHCP', slug='e2e-dhcp', color='2196f3')
+    def __init__(self, suffix='e2e'):
+        self.site = Site.objects.create(name=f'Site {suffix}', slug=f'site-{suffix}')
+        maker = Manufacturer.objects.create(name=f'Maker {suffix}', slug=f'maker-{suffix}')
+        self.device_type = DeviceType.objects.create(manufacturer=maker, model=f'Box {suffix}', slug=f'box-{suffix}')
+        self.role = DeviceRole.objects.create(name=f'DHCP {suffix}', slug=f'dhcp-{suffix}', color='2196f3')
 
     def device(self, name, ip=None):
         """A device with interface eth0 carrying `ip` (a /32 IPAddress) when given; (device, address)."""

@@ -8,6 +8,7 @@ state values changes; the times of the last contact / last check are bumped with
 no change-log entry.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -15,13 +16,15 @@ from django.utils import timezone
 from ..choices import ConfigDriftChoices
 from ..kea.client import gather, gather_sync
 from ..kea.ha import HAState, KeaVersion
-from ..models import HAPeer, KeaServer
+from ..models import HAPeer, HARelationship, KeaServer
 from .desired import DesiredError, desired_config, replication_source, same_config
 from .endpoints import server_endpoints
+from .intent import server_relationships
 
 __all__ = (
     'PEER_STATE_FIELDS',
     'SERVER_STATE_FIELDS',
+    'Bumps',
     'ServerReading',
     'StatusReport',
     'check_drift',
@@ -72,10 +75,18 @@ class StatusReport:
         }
 
 
+def _restarted(server, status, now):
+    """Whether the server may have changed its Kea version since NetBox last saw it (unknown, or restarted)."""
+    if not server.kea_version or server.last_seen is None or status.uptime is None:
+        return True
+    return status.uptime <= (now - server.last_seen).total_seconds() + 1
+
+
 def read_servers(servers, configs=True, timeout=None):
     """
-    `{server.pk: ServerReading}`: `status-get`, `version-get` and, with `configs`, `config-get` of every server,
-    all servers at once (the async client), each server's commands one after another.
+    `{server.pk: ServerReading}`: `status-get` and, with `configs`, `config-get` (both at once), then `version-get`
+    only when the version is not known or the server restarted since it was last seen (status-get's uptime says);
+    all servers at once (the async client).
     """
     servers = list(servers)
     built = server_endpoints(servers, timeout=timeout)
@@ -84,12 +95,21 @@ def read_servers(servers, configs=True, timeout=None):
     for server in servers:
         if isinstance(built[server.pk], Exception):
             readings[server.pk].error = str(built[server.pk])
+    by_endpoint = {id(built[s.pk]): s for s in reachable}
+    now = timezone.now()
 
     async def call(kea):
-        status = await kea.status_get()
-        version = await kea.version_get()
-        config = (await kea.config_get()).config if configs else None
-        return status, version.text.splitlines()[0].strip(), config
+        server = by_endpoint[id(kea.endpoint)]
+        config = None
+        if configs:  # both in flight at once: one round trip, not two
+            status, running = await asyncio.gather(kea.status_get(), kea.config_get())
+            config = running.config
+        else:
+            status = await kea.status_get()
+        version = server.kea_version
+        if _restarted(server, status, now):
+            version = (await kea.version_get()).text.splitlines()[0].strip()
+        return status, version, config
 
     outcomes = gather_sync(gather([built[s.pk] for s in reachable], call))
     for server, outcome in zip(reachable, outcomes, strict=True):
@@ -110,8 +130,31 @@ def _ha_entry(status, peer):
     return status.relationship(peer.effective_name)
 
 
-def _apply(obj, values, state_fields, volatile):
-    """Save `values` if a state field changed (change-logged); else bump `volatile` fields without a log entry."""
+class Bumps:
+    """Volatile fields (times of last contact and check) to set on many objects with one update per kind."""
+
+    def __init__(self):
+        self._pending = {}
+
+    def add(self, obj, volatile):
+        """Set `volatile` on `obj` now (in memory) and in the database at `flush`."""
+        for name, value in volatile.items():
+            setattr(obj, name, value)
+        key = (type(obj), tuple(sorted(volatile.items())))
+        self._pending.setdefault(key, []).append(obj.pk)
+
+    def flush(self):
+        """One queryset update per model and set of values (no change-log entry)."""
+        for (model, items), pks in self._pending.items():
+            model.objects.filter(pk__in=pks).update(**dict(items))
+        self._pending.clear()
+
+
+def _apply(obj, values, state_fields, volatile, bumps=None):
+    """
+    Save `values` if a state field changed (change-logged); else bump `volatile` fields without a log entry (now,
+    or batched in `bumps`). The names of the state fields that changed.
+    """
     changed = [name for name in state_fields if name in values and getattr(obj, name) != values[name]]
     if changed:
         obj.snapshot()
@@ -120,18 +163,21 @@ def _apply(obj, values, state_fields, volatile):
         obj.save()
         return changed
     if volatile:
-        type(obj).objects.filter(pk=obj.pk).update(**volatile)
-        for name, value in volatile.items():
-            setattr(obj, name, value)
+        if bumps is None:
+            bumps = Bumps()
+            bumps.add(obj, volatile)
+            bumps.flush()
+        else:
+            bumps.add(obj, volatile)
     return []
 
 
-def record_peer(peer, reading, now=None):
+def record_peer(peer, reading, now=None, bumps=None):
     """Record what `reading` (of the peer's server) says about this peer; the state fields that changed."""
     now = now or timezone.now()
     if not reading.ok:
         values = {'ha_state': HAState.UNAVAILABLE.value, 'reachable': False}
-        return _apply(peer, values, PEER_STATE_FIELDS, {'status_updated': now})
+        return _apply(peer, values, PEER_STATE_FIELDS, {'status_updated': now}, bumps)
     entry = _ha_entry(reading.status, peer)
     if entry is None:
         values = {'ha_state': '', 'partner_state': '', 'scopes': [], 'unacked_clients': None, 'reachable': True}
@@ -144,16 +190,21 @@ def record_peer(peer, reading, now=None):
             'unacked_clients': remote.unacked_clients if remote else None,
             'reachable': True,
         }
-    return _apply(peer, values, PEER_STATE_FIELDS, {'last_contact': now, 'status_updated': now})
+    return _apply(peer, values, PEER_STATE_FIELDS, {'last_contact': now, 'status_updated': now}, bumps)
 
 
-def check_drift(server, reading, readings):
-    """The drift of a server from its reading: IN_SYNC, DRIFTED or UNKNOWN (not read, or no intent to compare)."""
+def check_drift(server, reading, readings, relationships=None):
+    """
+    The drift of a server from its reading: IN_SYNC, DRIFTED or UNKNOWN (not read, or no intent to compare).
+    `relationships`: the server's relationships with their peers loaded (default: read them).
+    """
     if not reading.ok or reading.config is None:
         return ConfigDriftChoices.UNKNOWN, reading.error
-    if not server.ha_peers.exists():
+    if relationships is None:
+        relationships = server_relationships(server)
+    if not relationships:
         return ConfigDriftChoices.UNKNOWN, None
-    source = replication_source(server)
+    source = replication_source(server, relationships)
     source_config = None
     if source is not None:
         source_reading = readings.get(source.pk)
@@ -161,7 +212,7 @@ def check_drift(server, reading, readings):
             return ConfigDriftChoices.UNKNOWN, f'the running config of {source} (replication source) was not read'
         source_config = source_reading.config
     try:
-        desired = desired_config(server, reading.config, source_config)
+        desired = desired_config(server, reading.config, source_config, relationships=relationships)
     except DesiredError as exc:
         return ConfigDriftChoices.UNKNOWN, str(exc)
     version = _version(reading.version)
@@ -176,12 +227,12 @@ def _version(text):
         return None
 
 
-def record_server(server, reading, readings, drift=True, now=None):
+def record_server(server, reading, readings, drift=True, now=None, relationships=None, bumps=None):
     """Record a server's HA state, version, drift and last error; the state fields that changed."""
     now = now or timezone.now()
     if not reading.ok:
         values = {'ha_state': HAState.UNAVAILABLE.value, 'last_error': reading.error or 'no answer'}
-        return _apply(server, values, SERVER_STATE_FIELDS, {})
+        return _apply(server, values, SERVER_STATE_FIELDS, {}, bumps)
     entry = reading.status.relationships[0] if reading.status.relationships else None
     values = {
         'ha_state': str(entry.local.state) if entry else '',
@@ -190,12 +241,12 @@ def record_server(server, reading, readings, drift=True, now=None):
     }
     volatile = {'last_seen': now}
     if drift:
-        state, problem = check_drift(server, reading, readings)
+        state, problem = check_drift(server, reading, readings, relationships)
         values['config_drift'] = state
         if problem and state == ConfigDriftChoices.UNKNOWN:
             values['last_error'] = f'drift not checked: {problem}'
         volatile['drift_checked'] = now
-    return _apply(server, values, SERVER_STATE_FIELDS, volatile)
+    return _apply(server, values, SERVER_STATE_FIELDS, volatile, bumps)
 
 
 def record_drift(server, state, error='', now=None):
@@ -219,6 +270,19 @@ def _line(server, reading, peers):
     return text
 
 
+def _relationships_by_server(servers):
+    """`{server.pk: [relationships]}` with every relationship's peers and their servers loaded (a few queries)."""
+    out = {server.pk: [] for server in servers}
+    relationships = (
+        HARelationship.objects.filter(peers__server__in=servers).distinct().prefetch_related('peers__server__address')
+    )
+    for relationship in relationships:
+        for peer in relationship.peers.all():
+            if peer.server_id in out and relationship not in out[peer.server_id]:
+                out[peer.server_id].append(relationship)
+    return out
+
+
 def read_status(servers=None, drift=True, logger=None, timeout=None):
     """
     Read and record the status of `servers` (default: every server that is an HA peer). Returns a StatusReport;
@@ -231,15 +295,20 @@ def read_status(servers=None, drift=True, logger=None, timeout=None):
     peers_by_server = {}
     for peer in HAPeer.objects.filter(server__in=servers).select_related('relationship', 'server'):
         peers_by_server.setdefault(peer.server_id, []).append(peer)
+    relationships = _relationships_by_server(servers) if drift else {}
     report = StatusReport()
     now = timezone.now()
+    bumps = Bumps()
     for server in servers:
         reading = readings[server.pk]
         peers = peers_by_server.get(server.pk, [])
         for peer in peers:
-            if changed := record_peer(peer, reading, now):
+            if changed := record_peer(peer, reading, now, bumps):
                 report.changed.append({'object': f'peer {peer}', 'fields': changed})
-        if changed := record_server(server, reading, readings, drift=drift, now=now):
+        changed = record_server(
+            server, reading, readings, drift=drift, now=now, relationships=relationships.get(server.pk), bumps=bumps
+        )
+        if changed:
             report.changed.append({'object': f'server {server}', 'fields': changed})
         line = _line(server, reading, peers)
         report.lines.append(line)
@@ -252,4 +321,5 @@ def read_status(servers=None, drift=True, logger=None, timeout=None):
                 report.drifted.append(str(server))
             if logger:
                 logger.info(line)
+    bumps.flush()
     return report

@@ -6,6 +6,7 @@ PACKAGES=(
   git gcc libpq-dev                    # NetBox's psycopg[c] builds against libpq
   postgresql redis-server              # NetBox's database and queue
   kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent kea-admin   # real Kea 2.2 for tests and the demo
+  debootstrap zstd                     # Debian 13 roots with real Kea 2.6 and 3.0 for the tests (kealab/roots.py)
 )
 
 missing=()

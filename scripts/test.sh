@@ -11,6 +11,20 @@ started=$("$ROOT/scripts/services.sh" start | tail -n1)
 
 nb_env
 cd "$ROOT"
+
+# Real Kea 2.6 and 3.0 run from Debian 13 roots (debootstrap, about 40 s each the first time, then cached in
+# .work/kealab-roots). Building them needs root and the Debian archive; when that is not possible the tests that
+# need them are skipped, and this says why.
+if is_root && [ "${KEALAB_ROOTS:-1}" = 1 ]; then
+  log 'Kea 2.6 and 3.0 roots'
+  if python -c "from kealab.roots import ensure_root; ensure_root('2.6'); ensure_root('3.0')"; then
+    export KEALAB_ROOTS=1
+  else
+    echo 'warning: could not build the Kea 2.6/3.0 roots; their tests will be skipped' >&2
+    export KEALAB_ROOTS=0
+  fi
+fi
+
 failed=()
 step() {
   local name=$1; shift

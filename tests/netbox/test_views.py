@@ -329,3 +329,14 @@ class GlobalSearchTest(TestCase):
         self.assertIn(server.get_absolute_url(), page)
         self.assertIn(relationship.get_absolute_url(), page)
         self.assertIn(HAPeer.objects.get().get_absolute_url(), page)
+
+
+class MenuTest(TestCase):
+    def test_top_level_menu_links_every_list(self):
+        self.add_permissions(
+            'netbox_kea_ha.view_keaserver', 'netbox_kea_ha.view_harelationship', 'netbox_kea_ha.view_hapeer'
+        )
+        page = self.client.get(reverse('home')).content.decode()
+        self.assertIn('Kea HA', page)
+        for model in ('keaserver', 'harelationship', 'hapeer'):
+            self.assertIn(reverse(f'plugins:netbox_kea_ha:{model}_list'), page)

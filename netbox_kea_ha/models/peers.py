@@ -242,7 +242,7 @@ class HAPeer(SecretsMixin, PrimaryModel):
             raise ValidationError(errors)
         if self.relationship_id is None or self.server_id is None:
             return
-        from ..services.intent import check_peer
+        from ..services.validation import check_peer
 
         check_peer(self)
 

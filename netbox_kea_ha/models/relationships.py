@@ -109,7 +109,7 @@ class HARelationship(JobsMixin, PrimaryModel):
             errors['extra_parameters'] = message
         if errors:
             raise ValidationError(errors)
-        from ..services.intent import check_relationship
+        from ..services.validation import check_relationship
 
         check_relationship(self)
 

@@ -269,7 +269,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
                 ).format(names=', '.join(names))
         if errors:
             raise ValidationError(errors)
-        from ..services.intent import check_server
+        from ..services.validation import check_server
 
         check_server(self)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import ssl
 import threading
@@ -45,6 +46,7 @@ from .exceptions import (
     KeaUnsupported,
 )
 from .ha import KeaVersion
+from .redact import redact_secrets
 from .status import Heartbeat, ServerStatus, parse_heartbeat, parse_status
 
 __all__ = (
@@ -65,6 +67,9 @@ __all__ = (
 
 #: Values of `Endpoint.service`: the Control Agent forwards to these daemons.
 SERVICES = ('dhcp4', 'dhcp6', 'd2')
+
+#: The user-info part of a URL (`user:password@`): refused before anything quotes the URL in a message.
+_USERINFO = re.compile(r'^[^/?#]*//[^/?#]*@')
 
 #: Texts of a Control Agent that could not forward a command to its server (result 1).
 _OFFLINE_MARKERS = ('server is likely to be offline', 'forwarding socket is not configured')
@@ -94,13 +99,13 @@ class Endpoint:
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url:
             raise ValueError('Endpoint url is required')
+        if _USERINFO.search(self.url):
+            raise ValueError('Endpoint url must not contain credentials: use username and password')
         try:
             parts = urllib.parse.urlsplit(self.url)
             parts.port  # noqa: B018 - raises ValueError for a bad port
         except ValueError as exc:
             raise ValueError(f'Endpoint url {self.url!r} is not a valid URL: {exc}') from None
-        if parts.username is not None or parts.password is not None:
-            raise ValueError('Endpoint url must not contain credentials: use username and password')
         if parts.scheme not in ('http', 'https'):
             raise ValueError(f'Endpoint url {self.url!r} must start with http:// or https://')
         if not parts.hostname:
@@ -176,6 +181,10 @@ class Answer:
     text: str | None = None
     arguments: Any = None
 
+    def __repr__(self) -> str:
+        shown = redact_secrets(self.arguments)
+        return f'Answer(result={self.result!r}, text={self.text!r}, arguments={shown!r})'
+
 
 @dataclass(frozen=True)
 class KeaConfig:
@@ -183,6 +192,9 @@ class KeaConfig:
 
     config: dict[str, Any]
     hash: str | None = None
+
+    def __repr__(self) -> str:
+        return f'KeaConfig(config={redact_secrets(self.config)!r}, hash={self.hash!r})'
 
 
 @dataclass(frozen=True)

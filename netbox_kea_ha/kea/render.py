@@ -43,7 +43,7 @@ from .ha import (
     Relationship,
     parameter,
 )
-from .redact import REDACTED
+from .redact import REDACTED, redact_secrets
 from .validate import validate_hooks_libraries
 
 __all__ = (
@@ -109,6 +109,10 @@ class RenderedBlock:
 
     hooks_libraries: list[dict[str, Any]]
     findings: tuple[Finding, ...]
+
+    def __repr__(self) -> str:
+        shown = redact_secrets(self.hooks_libraries)
+        return f'RenderedBlock(hooks_libraries={shown!r}, findings={self.findings!r})'
 
     @property
     def errors(self) -> list[Finding]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .redact import redact_secrets
+
 __all__ = (
     'CONFIG_ROOTS',
     'RENDERED_HOOKS',
@@ -242,6 +244,12 @@ class SplitConfig:
     server: Mapping[str, Any] = field(default_factory=dict)
     #: The HA and lease_cmds entries that were taken out of `hooks-libraries`, in order.
     rendered_hooks: tuple[Mapping[str, Any], ...] = ()
+
+    def __repr__(self) -> str:
+        parts = ', '.join(
+            f'{name}={redact_secrets(getattr(self, name))!r}' for name in ('shared', 'server', 'rendered_hooks')
+        )
+        return f'SplitConfig(root={self.root!r}, {parts})'
 
 
 def _hooks_list(value: Any, where: str) -> list[Any]:

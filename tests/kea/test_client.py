@@ -274,8 +274,10 @@ def test_endpoint_repr_and_validation():
     endpoint = Endpoint('http://127.0.0.1:8000/', username='api', password='s3cret-pass')
     assert 's3cret-pass' not in repr(endpoint)
     assert 's3cret-pass' not in repr(KeaClient(endpoint))
-    with pytest.raises(ValueError, match='must not contain credentials'):
-        Endpoint('http://api:s3cret@127.0.0.1:8000/')
+    for url in ('http://api:s3cret@127.0.0.1:8000/', 'http://api:s3cret@127.0.0.1:99999/', 'http://api:s3cret@[::1/'):
+        with pytest.raises(ValueError, match='must not contain credentials') as info:
+            Endpoint(url)
+        assert 's3cret' not in str(info.value)
     with pytest.raises(ValueError, match='must start with http:// or https://'):
         Endpoint('ftp://127.0.0.1/')
     with pytest.raises(ValueError, match="service 'dhcp5' is not one of"):
@@ -288,3 +290,16 @@ def test_endpoint_repr_and_validation():
         Endpoint('http://127.0.0.1:8000/', ca_file='/tmp/ca.pem')
     with pytest.raises(ValueError, match='is not a valid URL'):
         Endpoint('http://127.0.0.1:99999/')
+
+
+def test_answers_holding_passwords_never_show_them(lb_pair_auth):
+    """config-get returns the peers' basic-auth-password in clear (Kea needs it); reprs must not show it."""
+    server = lb_pair_auth[0]
+    password = server.relationship.peer('server2').basic_auth_password
+    with KeaClient(server.endpoint()) as kea:
+        running = kea.config_get()
+        answer = kea.command('config-get')
+    assert password in str(running.config) and password in str(answer.arguments)  # the values keep it
+    for shown in (repr(running), repr(answer), str(running), str(answer)):
+        assert password not in shown
+        assert "'basic-auth-password': '********'" in shown

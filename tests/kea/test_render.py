@@ -196,6 +196,9 @@ def test_basic_auth_password_rendered_for_pushing_and_redacted_for_display() -> 
     assert 's3cret-one' not in json.dumps(shown)
     assert shown[1]['parameters']['high-availability'][0]['peers'][0]['basic-auth-password'] == REDACTED
     _golden('basic-auth-redacted', shown)
+    block = render_hooks_block(CASES['basic-auth']())
+    assert block.hooks_libraries == rendered
+    assert 's3cret-one' not in repr(block) and REDACTED in repr(block)
 
 
 def test_every_parameter_in_table_order() -> None:

@@ -115,6 +115,17 @@ def test_split_takes_rendered_hooks_out():
     assert [h['library'].rsplit('/', 1)[1] for h in split.rendered_hooks] == ['libdhcp_lease_cmds.so', 'libdhcp_ha.so']
 
 
+def test_split_repr_hides_the_peers_passwords():
+    config = server_config('server1', subnets=[SUBNET_A])
+    peers = config['Dhcp4']['hooks-libraries'][1]['parameters']['high-availability'][0]['peers']
+    peers[1]['basic-auth-password'] = 'never-shown'
+    split = split_config(config)
+    assert split.rendered_hooks[1]['parameters']['high-availability'][0]['peers'][1]['basic-auth-password'] == (
+        'never-shown'
+    )
+    assert 'never-shown' not in repr(split) and "'basic-auth-password': '********'" in repr(split)
+
+
 def test_build_with_replication_takes_primary_shared_and_keeps_own_server_parts():
     primary = server_config(
         'server1',

@@ -19,8 +19,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ha import SECRET_KEYS, KeaVersion
+from .ha import KeaVersion
 from .normalise import ORDERED_KINDS, Normaliser, child_kind, family_of, identity, item_kind, normaliser
+from .redact import REDACTED, is_secret_key, redact_secrets
 from .replicate import config_root
 
 __all__ = (
@@ -31,13 +32,10 @@ __all__ = (
     'ConfigDiff',
     'diff_configs',
     'diff_normalised',
-    'redact',
 )
 
-#: What a secret is shown as.
-REDACTED = '********'
 #: What a secret that changed is shown as on the new side of the text diff.
-REDACTED_CHANGED = '******** (changed)'
+REDACTED_CHANGED = f'{REDACTED} (changed)'
 
 
 class _Absent:
@@ -59,15 +57,6 @@ class _Absent:
 
 #: Marks the missing side of an added or removed value.
 ABSENT: Any = _Absent()
-
-
-def redact(value: Any) -> Any:
-    """A copy of a JSON value with every secret (`SECRET_KEYS`) replaced by `REDACTED`."""
-    if isinstance(value, Mapping):
-        return {k: (REDACTED if k in SECRET_KEYS and v is not None else redact(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
 
 
 def _sub_kind(kind: str, key: str, value: Any) -> str:
@@ -200,16 +189,16 @@ def _redact_pair(old: Any, new: Any, kind: str, space: str) -> tuple[Any, Any]:
         new_out: dict[str, Any] = {}
         for key in {**old, **new}:
             a, b = old.get(key, ABSENT), new.get(key, ABSENT)
-            if key in SECRET_KEYS:
+            if is_secret_key(key):
                 if a is not ABSENT:
                     old_out[key] = REDACTED if a is not None else None
                 if b is not ABSENT:
                     changed = a is not ABSENT and a != b
                     new_out[key] = (REDACTED_CHANGED if changed else REDACTED) if b is not None else None
             elif a is ABSENT:
-                new_out[key] = redact(b)
+                new_out[key] = redact_secrets(b)
             elif b is ABSENT:
-                old_out[key] = redact(a)
+                old_out[key] = redact_secrets(a)
             else:
                 old_out[key], new_out[key] = _redact_pair(a, b, _sub_kind(kind, key, a), space)
         return old_out, new_out
@@ -217,15 +206,19 @@ def _redact_pair(old: Any, new: Any, kind: str, space: str) -> tuple[Any, Any]:
         old_by = {identity(kind, i, space): i for i in old}
         new_by = {identity(kind, i, space): i for i in new}
         old_list = [
-            _redact_pair(i, new_by[n], kind, space)[0] if (n := identity(kind, i, space)) in new_by else redact(i)
+            _redact_pair(i, new_by[n], kind, space)[0]
+            if (n := identity(kind, i, space)) in new_by
+            else redact_secrets(i)
             for i in old
         ]
         new_list = [
-            _redact_pair(old_by[n], i, kind, space)[1] if (n := identity(kind, i, space)) in old_by else redact(i)
+            _redact_pair(old_by[n], i, kind, space)[1]
+            if (n := identity(kind, i, space)) in old_by
+            else redact_secrets(i)
             for i in new
         ]
         return old_list, new_list
-    return redact(old), redact(new)
+    return redact_secrets(old), redact_secrets(new)
 
 
 class _Walker:
@@ -238,12 +231,12 @@ class _Walker:
 
     def add(self, parts: tuple[str, ...], old: Any, new: Any) -> None:
         path = ''.join(p if p.startswith('[') else f'.{p}' for p in parts).lstrip('.')
-        secret = parts[-1] in SECRET_KEYS
+        secret = is_secret_key(parts[-1])
         self.changes.append(
             Change(
                 path=path,
-                old=REDACTED if secret and old is not ABSENT else redact(old),
-                new=REDACTED if secret and new is not ABSENT else redact(new),
+                old=REDACTED if secret and old is not ABSENT else redact_secrets(old),
+                new=REDACTED if secret and new is not ABSENT else redact_secrets(new),
                 parts=parts,
             )
         )

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .defaults import Defaults, load_defaults
-from .ha import KeaVersion
+from .ha import HA_LIBRARY, KeaVersion
 from .replicate import ConfigError, config_root, hook_name
 
 __all__ = (
@@ -545,7 +545,7 @@ class Normaliser:
     def _hook(self, element: dict[str, Any], options: dict[tuple[str, str], int]) -> dict[str, Any]:
         out = dict(element)
         params = element.get('parameters')
-        if hook_name(element) == 'libdhcp_ha.so' and isinstance(params, dict):
+        if hook_name(element) == HA_LIBRARY and isinstance(params, dict):
             out['parameters'] = {
                 key: self._value('hook.parameters', key, value, options) for key, value in params.items()
             }

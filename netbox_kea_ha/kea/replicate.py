@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .ha import HA_LIBRARY, LEASE_CMDS_LIBRARY, library_name
 from .redact import redact_secrets
 
 __all__ = (
@@ -44,7 +45,7 @@ __all__ = (
 CONFIG_ROOTS = ('Dhcp4', 'Dhcp6')
 
 #: Hook libraries rendered for each server (templates/): never copied from one server to another.
-RENDERED_HOOKS = frozenset({'libdhcp_ha.so', 'libdhcp_lease_cmds.so'})
+RENDERED_HOOKS = frozenset({HA_LIBRARY, LEASE_CMDS_LIBRARY})
 
 #: Top-level keys every peer of a relationship must share (Kea 2.2-3.x, Dhcp4 and Dhcp6).
 SHARED_KEYS = frozenset(
@@ -226,7 +227,7 @@ def hook_name(entry: Any) -> str | None:
     """The file name of a `hooks-libraries` entry's library (`libdhcp_ha.so`), or None when it has none."""
     if not isinstance(entry, Mapping) or not isinstance(entry.get('library'), str):
         return None
-    return str(entry['library']).rstrip('/').rsplit('/', 1)[-1]
+    return library_name(entry['library'])
 
 
 def is_rendered_hook(entry: Any) -> bool:

@@ -26,7 +26,8 @@ listed in docs/validation.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 from .findings import Finding, FindingCollector, Severity, errors, strip_position, warnings
@@ -38,11 +39,14 @@ from .ha import (
     LEASE_CMDS_LIBRARY,
     HAMode,
     KeaVersion,
+    Peer,
     Relationship,
     library_name,
 )
-from .kea_url import ip_literal, parse_kea_url
+from .kea_url import KeaUrl, ip_literal, parse_kea_url
 from .relationship_rules import check_relationship, effective_version, trim
+
+type IPAddress = IPv4Address | IPv6Address
 
 __all__ = (
     'Finding',
@@ -77,27 +81,27 @@ def validate_relationships(rels: Sequence[Relationship], *, version: KeaVersion 
 
 
 def _check_list(rels: list[Relationship], version: KeaVersion, out: FindingCollector) -> None:
-    hub = version >= HUB_AND_SPOKE_SINCE
-    if not rels:
-        if hub:
-            out.error('', 'a list of HA configurations must not be empty', 'ha.empty-list')
-        else:
-            _relationship_count(out)
+    if not _check_count(len(rels), version, out):
         return
-    if not hub and len(rels) != 1:
-        _relationship_count(out)
     for index, rel in enumerate(rels):
         check_relationship(rel, version, out.child(f'[{index}]'))
-    if hub and len(rels) > 1:
+    if len(rels) > 1 and version >= HUB_AND_SPOKE_SINCE:
         _check_hub(rels, version, out, None)
 
 
-def _relationship_count(out: FindingCollector) -> None:
-    out.error(
-        '',
-        'invalid number of configurations in the HA configuration list. Expected exactly one configuration',
-        'ha.relationship-count',
-    )
+def _check_count(count: int, version: KeaVersion, out: FindingCollector) -> bool:
+    """How many relationships a server may hold: exactly one before Kea 2.5.5, at least one since. False for an
+    empty list (nothing more to check)."""
+    if version >= HUB_AND_SPOKE_SINCE:
+        if not count:
+            out.error('', 'a list of HA configurations must not be empty', 'ha.empty-list')
+    elif count != 1:
+        out.error(
+            '',
+            'invalid number of configurations in the HA configuration list. Expected exactly one configuration',
+            'ha.relationship-count',
+        )
+    return count > 0
 
 
 def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None) -> None:
@@ -128,22 +132,9 @@ def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCo
             )
     # One dedicated listener per relationship: each needs its own address and port.
     listeners: dict[tuple[str, int], str] = {}
-    for index, rel in enumerate(rels):
-        if not rel.dedicated_listener(version, dhcp_mt):
-            continue
-        me = rel.this_peer
-        if me is None or not isinstance(me.url, str):
-            continue
-        try:
-            url = parse_kea_url(me.url)
-        except ValueError:
-            continue
-        address = url.address()
-        if address is None:
-            continue
+    for index, pindex, me, url, address in _dedicated_listeners(rels, version, dhcp_mt):
         key = (str(address), url.port)
         if key in listeners:
-            pindex = rel.peers.index(me)
             out.child(f'[{index}]').error(
                 f'peers[{pindex}].url',
                 'Error initializing hooks: CmdHttpListener::run failed: unable to setup TCP acceptor for listening '
@@ -164,6 +155,24 @@ def _check_hub(rels: Sequence[Relationship], version: KeaVersion, out: FindingCo
         )
 
 
+def _dedicated_listeners(
+    rels: Sequence[Relationship], version: KeaVersion, dhcp_mt: bool | None
+) -> Iterator[tuple[int, int, Peer, KeaUrl, IPAddress]]:
+    """Where this server's dedicated HA listeners bind: (relationship index, peer index, this server's peer, its
+    URL, the URL's address) for each relationship that runs one on an IP-literal URL."""
+    for index, rel in enumerate(rels):
+        me = rel.this_peer
+        if me is None or not isinstance(me.url, str) or not rel.dedicated_listener(version, dhcp_mt):
+            continue
+        try:
+            url = parse_kea_url(me.url)
+        except ValueError:
+            continue
+        address = url.address()
+        if address is not None:
+            yield index, rel.peers.index(me), me, url, address
+
+
 def validate_hooks_libraries(
     hooks: Any, *, version: KeaVersion | None = None, hooks_dir: str | None = None
 ) -> list[Finding]:
@@ -180,12 +189,12 @@ def validate_hooks_libraries(
 
 def _check_hooks(
     hooks: Any, version: KeaVersion, out: FindingCollector, dhcp_mt: bool | None, hooks_dir: str | None = None
-) -> list[Relationship]:
-    """Check a hooks-libraries list; return the relationships of the (first) HA hook."""
+) -> tuple[int, list[Relationship]]:
+    """Check a hooks-libraries list; return the index of the (first) HA hook and its relationships."""
     hout = out.child('hooks-libraries')
     if not isinstance(hooks, list):
         hout.error('', "'hooks-libraries' must be a list of maps, each with a 'library'", 'hooks.not-a-list')
-        return []
+        return -1, []
     ha_indexes: list[int] = []
     lease_cmds = False
     for index, entry in enumerate(hooks):
@@ -225,7 +234,7 @@ def _check_hooks(
         elif name == LEASE_CMDS_LIBRARY:
             lease_cmds = True
     if not ha_indexes:
-        return []
+        return -1, []
     if len(ha_indexes) > 1:
         for index in ha_indexes[1:]:
             hout.warning(
@@ -245,25 +254,18 @@ def _check_hooks(
     entry = hooks[index]
     pout = hout.child(f'[{index}].parameters')
     params = entry.get('parameters')
-    if not isinstance(params, Mapping):
-        if params is None:
-            pout.error(
-                'high-availability',
-                'high-availability parameter not specified for High Availability hooks library',
-                'ha.missing-configuration',
-            )
-        return []
-    if 'high-availability' not in params:
+    if params is None or (isinstance(params, Mapping) and 'high-availability' not in params):
         pout.error(
             'high-availability',
             'high-availability parameter not specified for High Availability hooks library',
             'ha.missing-configuration',
         )
-        return []
+    if not isinstance(params, Mapping) or 'high-availability' not in params:
+        return index, []
     for key in params:
         if key != 'high-availability':
             pout.warning(key, f"unknown HA hook parameter '{key}': Kea ignores it.", 'ha.unknown-key')
-    return _check_ha_list(params['high-availability'], version, pout.child('high-availability'), dhcp_mt)
+    return index, _check_ha_list(params['high-availability'], version, pout.child('high-availability'), dhcp_mt)
 
 
 def _check_library_path(library: str, version: KeaVersion, hooks_dir: str | None, out: FindingCollector) -> bool:
@@ -299,15 +301,9 @@ def _check_ha_list(raw: Any, version: KeaVersion, out: FindingCollector, dhcp_mt
     if not isinstance(raw, list):
         out.error('', 'HA configuration must be a list', 'ha.not-a-list')
         return []
-    hub = version >= HUB_AND_SPOKE_SINCE
-    if not raw:
-        if hub:
-            out.error('', 'a list of HA configurations must not be empty', 'ha.empty-list')
-        else:
-            _relationship_count(out)
+    if not _check_count(len(raw), version, out):
         return []
-    if not hub and len(raw) != 1:
-        _relationship_count(out)
+    hub = version >= HUB_AND_SPOKE_SINCE
     rels: list[Relationship] = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, Mapping):
@@ -366,14 +362,9 @@ def validate_config(
     dhcp_mt = _dhcp_multi_threading(server, v)
     if 'hooks-libraries' not in server:
         return out.findings
-    rels = _check_hooks(server['hooks-libraries'], v, out, dhcp_mt, hooks_dir)
+    ha_index, rels = _check_hooks(server['hooks-libraries'], v, out, dhcp_mt, hooks_dir)
     if not rels:
         return out.findings
-    ha_index = next(
-        i
-        for i, e in enumerate(server['hooks-libraries'])
-        if isinstance(e, Mapping) and library_name(e.get('library')) == HA_LIBRARY
-    )
     prefix = f'hooks-libraries[{ha_index}].parameters.high-availability'
     _check_control_socket_clash(server, rels, v, dhcp_mt, out, prefix)
     if v >= HUB_AND_SPOKE_SINCE and len(rels) > 1:
@@ -390,14 +381,15 @@ def _dhcp_multi_threading(server: Mapping[str, Any], version: KeaVersion) -> boo
     return default
 
 
-def _control_sockets(server: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any], str]]:
-    found: list[tuple[int, Mapping[str, Any], str]] = []
+def _control_sockets(server: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str]]:
+    """Every control socket map of a server config, with its path."""
+    found: list[tuple[Mapping[str, Any], str]] = []
     sockets = server.get('control-sockets')
     if isinstance(sockets, list):
-        found += [(i, s, f'control-sockets[{i}]') for i, s in enumerate(sockets) if isinstance(s, Mapping)]
+        found += [(s, f'control-sockets[{i}]') for i, s in enumerate(sockets) if isinstance(s, Mapping)]
     single = server.get('control-socket')
     if isinstance(single, Mapping):
-        found.append((0, single, 'control-socket'))
+        found.append((single, 'control-socket'))
     return found
 
 
@@ -411,20 +403,8 @@ def _check_control_socket_clash(
 ) -> None:
     """An HTTP control socket (Kea >= 2.7.2) on the same address and port as this server's HA listener."""
     sockets = _control_sockets(server)
-    for index, rel in enumerate(rels):
-        if not rel.dedicated_listener(version, dhcp_mt):
-            continue
-        me = rel.this_peer
-        if me is None or not isinstance(me.url, str):
-            continue
-        try:
-            url = parse_kea_url(me.url)
-        except ValueError:
-            continue
-        address = url.address()
-        if address is None:
-            continue
-        for _i, sock, path in sockets:
+    for index, pindex, me, url, address in _dedicated_listeners(rels, version, dhcp_mt):
+        for sock, path in sockets:
             if sock.get('socket-type') not in ('http', 'https'):
                 continue
             sock_port = sock.get('socket-port', 8000)
@@ -432,7 +412,6 @@ def _check_control_socket_clash(
             if sock_port != url.port or sock_address is None:
                 continue
             if sock_address == address or sock_address.is_unspecified or address.is_unspecified:
-                pindex = rel.peers.index(me)
                 out.error(
                     f'{prefix}[{index}].peers[{pindex}].url',
                     'Error initializing hooks: CmdHttpListener::run failed: unable to setup TCP acceptor for '

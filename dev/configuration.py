@@ -70,7 +70,6 @@ if TESTING:
     LOGGING = {'version': 1, 'disable_existing_loggers': True}
 else:
     DEBUG = False
-    LOGIN_REQUIRED = True
 
 # `manage.py makemigrations netbox_kea_ha` needs it: KEA_HA_DEVELOPER=1.
 DEVELOPER = os.environ.get('KEA_HA_DEVELOPER') == '1'

@@ -11,6 +11,8 @@ if [ ! -f "$NETBOX_DIR/.kea-ha-cloned-$NETBOX_VERSION" ]; then
   touch "$NETBOX_DIR/.kea-ha-cloned-$NETBOX_VERSION"
 fi
 ln -sf "$ROOT/dev/configuration.py" "$NETBOX_DIR/netbox/netbox/configuration.py"
+# NetBox serves its built docs from here; without a docs build every command warns (staticfiles.W004).
+mkdir -p "$NETBOX_DIR/netbox/project-static/docs"
 
 # Rebuild the venv when Python, NetBox's requirements or our pyproject change.
 py=$(find_python)

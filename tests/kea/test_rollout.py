@@ -29,6 +29,7 @@ from netbox_kea_ha.kea.rollout import (
     operational_state,
     role_rank,
     rollout,
+    settle_problem,
 )
 from netbox_kea_ha.kea.rollout.checks import relationships_disagree
 from netbox_kea_ha.kea.status import parse_status
@@ -101,6 +102,34 @@ def test_disruptive_changes_are_named():
     ]
     trio = detect(config('server1', roles=('primary', 'secondary', 'backup')))
     assert disruptive_changes('server1', running, trio) == ['server1: peer server3 added']
+
+
+def test_settle_takes_partner_down_only_when_accepted():
+    """A primary whose partner died (the shape of kea-2.2-observed.md §4): not settled, unless partner-down is
+    accepted (a forced push onto a peer that was in partner-down before)."""
+    status = parse_status(
+        {
+            'high-availability': [
+                {
+                    'ha-mode': 'load-balancing',
+                    'ha-servers': {
+                        'local': {'role': 'primary', 'scopes': ['server1', 'server2'], 'state': 'partner-down'},
+                        'remote': {
+                            'role': 'secondary',
+                            'last-state': 'unavailable',
+                            'last-scopes': [],
+                            'in-touch': True,
+                            'communication-interrupted': True,
+                        },
+                    },
+                }
+            ]
+        }
+    )
+    args = (status, 'server1', 'load-balancing', 'primary')
+    assert settle_problem(*args) == 'HA state is partner-down, waiting for load-balancing'
+    assert settle_problem(*args, accept={'partner-down'}) is None
+    assert settle_problem(*args, accept={'waiting'}) == 'HA state is partner-down, waiting for load-balancing'
 
 
 def test_desired_configs_must_describe_one_relationship():

@@ -330,12 +330,24 @@ def test_unhealthy_relationship_is_refused_unless_forced(kea_lab):
     report = rollout(targets([server1], {'server1': desired['server1']}), settle_timeout=SETTLE)
     assert 'the relationship is not healthy: server1: HA state is partner-down, not load-balancing' in report.refused
     assert received(server1, marks['server1'], 'config-set') == 0
-    # Forced, the reachable peer takes it (it stays partner-down: its partner is still gone).
-    report = rollout(targets(servers, desired), force=True, settle_timeout=5.0)
+    # Forced, the reachable peer takes it and settles back in partner-down (its partner is still gone).
+    report = rollout(targets(servers, desired), force=True, settle_timeout=SETTLE)
     assert report.peer('server2').outcome is PeerOutcome.FAILED
     assert 'cannot be read' in report.peer('server2').error
+    peer1 = report.peer('server1')
+    assert peer1.outcome is PeerOutcome.PUSHED, report.summary()
+    assert [(s.name, s.ok) for s in peer1.steps][-4:] == [
+        ('config-set', True),
+        ('hooks', True),
+        ('settle', True),
+        ('config-write', True),
+    ]
+    assert peer1.steps[-2].text == 'partner-down' and peer1.state == 'partner-down'
+    assert_runs_timer_and_subnet(server1)
+    assert received(server1, marks['server1'], 'config-set') == 1
+    # The partner comes back (on its old config: the change does not disrupt HA) and the pair recovers.
     server2.start_dhcp()
-    kea_lab.wait_ha(servers, timeout=SETTLE)
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
 
 
 def test_disruptive_change_needs_the_flag(kea_lab):

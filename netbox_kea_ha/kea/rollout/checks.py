@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from ..detect import Detection
@@ -76,15 +76,21 @@ def health_problem(status: ServerStatus, name: str, mode: Any, role: Any) -> str
     return None
 
 
-def settle_problem(status: ServerStatus, name: str, mode: Any, role: Any) -> str | None:
+def settle_problem(
+    status: ServerStatus, name: str, mode: Any, role: Any, *, accept: Collection[str] = ()
+) -> str | None:
     """Why a peer has not settled after a config-set (None once it has).
 
     Settled: in its operational state, and for an active peer with a partner, the partner in touch, communication
-    not interrupted, and the partner in its operational state too.
+    not interrupted, and the partner in its operational state too. A state in `accept` counts as settled as it
+    is, partner or not (a forced push onto a peer in partner-down: it returns to partner-down while its partner
+    is away).
     """
     rel = _relationship(status, name)
     if rel is None:
         return 'the HA hook is not loaded (status-get has no high-availability)'
+    if rel.local.state in accept:
+        return None
     wanted = operational_state(rel.mode if mode is None else mode, role)
     if wanted is not None and rel.local.state != wanted:
         return f'HA state is {rel.local.state}, waiting for {wanted}'

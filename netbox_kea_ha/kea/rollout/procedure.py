@@ -32,7 +32,7 @@ from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
 from ..findings import Finding, errors
-from ..ha import ACTIVE_ROLES, HAMode, HARole, KeaVersion
+from ..ha import ACTIVE_ROLES, HAMode, HARole, HAState, KeaVersion
 from ..normalise import family_of
 from ..replicate import ConfigError, config_root
 from ..status import ServerStatus
@@ -111,7 +111,10 @@ class _Peer:
         self.read_error: str | None = None
         self.version: KeaVersion | None = target.version
         self.family = family_of(config_root(target.desired)[0])
-        self.was_set = False
+        #: The local HA state of each of its relationships (by this server's name in it) before the push.
+        self.states_before: dict[str, str] = {}
+        #: After a rollback: whether it is back on its previous config with its hooks loaded and HA settled.
+        self.recovered = False
 
     @property
     def running_detection(self) -> Detection | None:
@@ -136,14 +139,33 @@ class _Peer:
         return detection.relationships[0].mode if detection and detection.relationships else None
 
     @property
-    def running_role(self) -> str | None:
-        detection = self.running_detection
-        return detection.roles[0] if detection and detection.roles else self.role
+    def desired_views(self) -> list[_View]:
+        """Each relationship of the desired config as this server takes part in it (a hub has several)."""
+        return _views(self.desired_detection)
 
     @property
-    def running_mode(self) -> Any:
-        detection = self.running_detection
-        return detection.relationships[0].mode if detection and detection.relationships else self.mode
+    def running_views(self) -> list[_View]:
+        """Each relationship of the running config (the desired ones when the running config has none)."""
+        return _views(self.running_detection) or self.desired_views
+
+    def accepted(self, name: str) -> frozenset[str]:
+        """States besides the operational one that count as settled for its relationship `name`: partner-down,
+        when it was in partner-down before the push (a forced push while its partner is away)."""
+        return _PARTNER_DOWN if self.states_before.get(name) == HAState.PARTNER_DOWN else frozenset()
+
+
+#: This server's name, the mode and this server's role in one relationship.
+_View = tuple[str, Any, Any]
+_PARTNER_DOWN = frozenset({HAState.PARTNER_DOWN})
+
+
+def _views(detection: Detection | None) -> list[_View]:
+    if detection is None:
+        return []
+    return [
+        (name, rel.mode, role)
+        for name, rel, role in zip(detection.this_server_names, detection.relationships, detection.roles, strict=True)
+    ]
 
 
 class _Rollout:
@@ -328,13 +350,16 @@ class _Rollout:
             if isinstance(status, str):
                 problems.append(f'{peer.name}: status-get failed: {status}')
                 continue
-            rel = status.relationship(peer.name) or status.ha
-            peer.report.state = rel.local.state if rel else None
-            if peer.running_role not in ACTIVE_ROLES:
-                continue
-            problem = health_problem(status, peer.name, peer.running_mode, peer.running_role)
-            if problem:
-                problems.append(f'{peer.name}: {problem}')
+            peer.report.state = _state(status, peer.name)
+            views = peer.running_views
+            for name, mode, role in views:
+                peer.states_before[name] = _state(status, name) or ''
+                if role not in ACTIVE_ROLES:
+                    continue
+                problem = health_problem(status, name, mode, role)
+                if problem:
+                    where = f' ({name})' if len(views) > 1 else ''
+                    problems.append(f'{peer.name}{where}: {problem}')
         if problems:
             return 'the relationship is not healthy: ' + '; '.join(problems)
         self.emit('health', 'ok', 'every active peer is in its operational state')
@@ -395,8 +420,9 @@ class _Rollout:
         self.record(peer, 'hooks', True, 'HA and lease hooks loaded', started)
         return True
 
-    def wait_settled(self, peers: Sequence[_Peer], mode_role: Callable[[_Peer], tuple[Any, Any]]) -> list[_Peer]:
-        """Poll until every peer has settled or the time is up; the peers that did not settle."""
+    def wait_settled(self, peers: Sequence[_Peer], views: Callable[[_Peer], list[_View]]) -> list[_Peer]:
+        """Poll until every peer has settled in each of its relationships (`views`) or the time is up; the peers
+        that did not settle."""
         started = time.monotonic()
         deadline = started + self.settle_timeout
         waiting = list(peers)
@@ -410,15 +436,13 @@ class _Rollout:
                     last[peer.name] = f'status-get failed: {status}'
                     still.append(peer)
                     continue
-                rel = status.relationship(peer.name) or status.ha
-                peer.report.state = rel.local.state if rel else None
-                mode, role = mode_role(peer)
-                problem = settle_problem(status, peer.name, mode, role)
+                peer.report.state = _state(status, peer.name)
+                problem = _unsettled(status, peer, views(peer))
                 if problem:
                     last[peer.name] = problem
                     still.append(peer)
                 else:
-                    self.record(peer, 'settle', True, f'{peer.report.state}, partner in touch', started)
+                    self.record(peer, 'settle', True, _settled_text(status, views(peer)), started)
             waiting = still
             if not waiting or time.monotonic() >= deadline:
                 break
@@ -439,7 +463,8 @@ class _Rollout:
         return True
 
     def rollback(self, peer: _Peer) -> None:
-        """Set the peer's previous config back and wait for it to recover; outcome ROLLED_BACK or FAILED."""
+        """Set the peer's previous config back and wait for it to recover; outcome ROLLED_BACK or FAILED, and
+        `peer.recovered` once it has settled again."""
         assert peer.running is not None
         self.emit('rollback', 'start', 'setting its previous config back', peer)
         if not self.set_config(peer, peer.running.config, 'rollback'):
@@ -451,8 +476,8 @@ class _Rollout:
             self.fail(peer, 'its previous config was set back but its hooks did not load')
             return
         peer.report.outcome = PeerOutcome.ROLLED_BACK
-        if peer.running_detection is not None and peer.running_detection.has_ha:
-            self.wait_settled([peer], lambda p: (p.running_mode, p.running_role))
+        has_ha = peer.running_detection is not None and peer.running_detection.has_ha
+        peer.recovered = not has_ha or not self.wait_settled([peer], lambda p: p.running_views)
 
     def partner_for_handover(self, peer: _Peer) -> _Peer | None:
         """The load-balancing partner that can serve this peer's scope while it restarts (handover on)."""
@@ -482,7 +507,7 @@ class _Rollout:
             return False
         ok = self.push_steps(peer)
         if partner is not None:
-            if ok or self.settled_after_rollback(peer):
+            if ok or peer.recovered:
                 if not self.set_scopes(partner, [partner.name], 'handback', peer):
                     self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
                     return False
@@ -490,22 +515,17 @@ class _Rollout:
                 self.emit('handback', 'info', f'{partner.name} keeps serving both scopes: {peer.name} is not back')
         return ok
 
-    def settled_after_rollback(self, peer: _Peer) -> bool:
-        steps = [s for s in peer.report.steps if s.name in ('rollback', 'settle')]
-        return len(steps) >= 2 and steps[-2].name == 'rollback' and steps[-1].name == 'settle' and steps[-1].ok
-
     def push_steps(self, peer: _Peer) -> bool:
         if not self.set_config(peer, peer.target.desired, 'config-set'):
             self.fail(peer, f'config-set failed: {peer.report.steps[-1].text}')
             self.rollback(peer)
             return False
-        peer.was_set = True
         if not self.check_hooks(peer, peer.desired_detection):
             self.fail(peer, peer.report.steps[-1].text)
             self.rollback(peer)
             return False
         if peer.desired_detection is not None and peer.desired_detection.has_ha:
-            if self.wait_settled([peer], lambda p: (p.mode, p.role)):
+            if self.wait_settled([peer], lambda p: p.desired_views):
                 self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
                 self.rollback(peer)
                 return False
@@ -529,20 +549,17 @@ class _Rollout:
         done: list[_Peer] = []
         failed: _Peer | None = None
         for peer in ordered:
-            ok = self.set_config(peer, peer.target.desired, 'config-set')
-            if ok:
-                peer.was_set = True
-                done.append(peer)
-                ok = self.check_hooks(peer, peer.desired_detection)
-            if not ok:
+            done.append(peer)  # a refused config-set can have unloaded its hooks too: every peer tried goes back
+            if not (
+                self.set_config(peer, peer.target.desired, 'config-set')
+                and self.check_hooks(peer, peer.desired_detection)
+            ):
                 self.fail(peer, peer.report.steps[-1].text)
                 failed = peer
-                if not peer.was_set:
-                    self.rollback(peer)
                 break
         if failed is None:
             with_ha = [p for p in done if p.desired_detection and p.desired_detection.has_ha]
-            unsettled = self.wait_settled(with_ha, lambda p: (p.mode, p.role))
+            unsettled = self.wait_settled(with_ha, lambda p: p.desired_views)
             if unsettled:
                 for peer in unsettled:
                     self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
@@ -602,6 +619,26 @@ class _Rollout:
         else:
             self.push_rolling(ordered)
         return self.finish()
+
+
+def _state(status: ServerStatus, name: str) -> str | None:
+    """The local HA state of this server's relationship `name` (the first one when names are not reported)."""
+    rel = status.relationship(name) or status.ha
+    return rel.local.state if rel else None
+
+
+def _unsettled(status: ServerStatus, peer: _Peer, views: Sequence[_View]) -> str | None:
+    """Why the peer has not settled in one of its relationships yet (None once it has in every one)."""
+    for name, mode, role in views:
+        problem = settle_problem(status, name, mode, role, accept=peer.accepted(name))
+        if problem:
+            return f'{name}: {problem}' if len(views) > 1 else problem
+    return None
+
+
+def _settled_text(status: ServerStatus, views: Sequence[_View]) -> str:
+    states = [_state(status, name) or '?' for name, _mode, _role in views]
+    return ', '.join(states) + (', partner in touch' if all(s != HAState.PARTNER_DOWN for s in states) else '')
 
 
 def _plausible(version: KeaVersion, running: KeaConfig) -> bool:

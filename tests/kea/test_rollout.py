@@ -15,6 +15,7 @@ import pytest
 
 from netbox_kea_ha.kea.client import Endpoint, KeaClient
 from netbox_kea_ha.kea.detect import detect
+from netbox_kea_ha.kea.findings import Finding
 from netbox_kea_ha.kea.ha import KeaVersion, Relationship
 from netbox_kea_ha.kea.rollout import (
     PeerOutcome,
@@ -188,6 +189,11 @@ def test_report_summary_and_json():
     )
     with pytest.raises(KeyError, match="no peer named 'server9'"):
         report.peer('server9')
+    finding = detect(config('server1', roles=('primary',))).findings[0]
+    report.findings['server1'] = (finding,)
+    (shown,) = report.as_dict()['findings']['server1']
+    assert shown['code'] == 'ha.secondary-required' and shown['incomplete'] is True
+    assert Finding.from_dict(shown) == finding
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@ from typing import Any
 from .tls import TLSFiles
 
 __all__ = (
+    'DEDICATED_LISTENER_22',
     'DEFAULT_HA_PARAMETERS',
+    'DHCP_MULTI_THREADING_22',
     'HOOKS_DIR',
     'LOG_PATTERN',
     'ca_config',
@@ -48,6 +50,21 @@ def peer_entry(
     return entry
 
 
+#: HA multi-threading with the dedicated listener, as Kea 2.2 needs it spelled out (2.6 and 3.0: the default).
+DEDICATED_LISTENER_22: Mapping[str, Any] = {
+    'enable-multi-threading': True,
+    'http-dedicated-listener': True,
+    'http-listener-threads': 2,
+    'http-client-threads': 2,
+}
+#: Kea's own multi-threading, which HA multi-threading needs (on by default since 2.3.5).
+DHCP_MULTI_THREADING_22: Mapping[str, Any] = {
+    'enable-multi-threading': True,
+    'thread-pool-size': 2,
+    'packet-queue-size': 64,
+}
+
+
 def relationship_config(
     this_server: str,
     mode: str,
@@ -56,13 +73,17 @@ def relationship_config(
     parameters: Mapping[str, Any] | None = None,
     tls: TLSFiles | None = None,
     version: str = '2.2',
+    dedicated_listener: bool = False,
 ) -> dict[str, Any]:
     """One `high-availability` entry: the default timers, overridden by `parameters` (a None value drops a key).
 
-    `tls`: the files as the daemon sees them (inside its root).
+    `tls`: the files as the daemon sees them (inside its root). `dedicated_listener`: the peers talk to each
+    other's dedicated HA listener (the peer URLs must name it), not through the management endpoint.
     """
     merged = dict(DEFAULT_HA_PARAMETERS)
-    if version != '2.2':
+    if dedicated_listener and version == '2.2':
+        merged['multi-threading'] = dict(DEDICATED_LISTENER_22)
+    elif not dedicated_listener and version != '2.2':
         # Since 2.3.7 HA talks through a dedicated listener by default; the lab keeps the 2.2 way (peer URL =
         # the partner's Control Agent, or on 3.0 its HTTP control socket), so that one port serves everything.
         merged['multi-threading'] = {'http-dedicated-listener': False}
@@ -114,11 +135,12 @@ def dhcp_config(
     hooks_dir: Path = HOOKS_DIR,
     version: str = '2.2',
     http_socket: Mapping[str, Any] | None = None,
+    multi_threading: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA.
 
     Paths are as the daemon sees them. `http_socket` (Kea 3.0): the server's own HTTP control socket, added
-    next to the unix socket in a `control-sockets` list.
+    next to the unix socket in a `control-sockets` list. `multi_threading`: Kea's own `multi-threading` map.
     """
     hooks: list[dict[str, Any]] = []
     if relationship is not None:
@@ -147,6 +169,8 @@ def dhcp_config(
             }
         ],
     }
+    if multi_threading is not None:
+        body['multi-threading'] = dict(multi_threading)
     if http_socket is not None:
         unix = body.pop('control-socket')
         body = {'control-sockets': [unix, dict(http_socket)]} | body

@@ -26,7 +26,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .configs import ca_config, dhcp_config, http_socket_config, peer_entry, relationship_config, subnet_config
+from .configs import (
+    DHCP_MULTI_THREADING_22,
+    ca_config,
+    dhcp_config,
+    http_socket_config,
+    peer_entry,
+    relationship_config,
+    subnet_config,
+)
 from .processes import KeaProcess, LabError, stop_pids
 from .runtime import KEA_VERSIONS, KeaRuntime, runtime
 from .server import KeaServer, ServerPaths
@@ -190,6 +198,15 @@ class KeaLab:
             raise LabError(f'{address}:{self.port} is already in use')
         return address, self.port
 
+    def _allocate_port(self, address: str) -> int:
+        """A second port on a server's address (its dedicated HA listener): free now, or the lab's port + 1."""
+        if self.port is None:
+            return _free_port(address)
+        port = self.port + 1
+        if not 0 < port < 65536 or not _port_free(address, port):
+            raise LabError(f'{address}:{port} (the HA listener next to port {self.port}) is not free')
+        return port
+
     def _socket_path(self, server_dir: Path, family: int) -> Path:
         path = server_dir / f'kea{family}-ctrl.sock'
         if len(str(path)) <= _SOCKET_PATH_MAX:
@@ -342,6 +359,7 @@ class KeaLab:
             hooks_dir=rt.hooks_dir,
             version=rt.version,
             http_socket=http_socket,
+            multi_threading=DHCP_MULTI_THREADING_22 if server.ha_port is not None and rt.version == '2.2' else None,
         )
         if server.ca is not None:
             server.ca_config = ca_config(
@@ -383,6 +401,7 @@ class KeaLab:
         tls: bool = False,
         parameters: Mapping[str, Any] | None = None,
         kea: str | Sequence[str] | None = None,
+        dedicated_listener: bool = False,
         start: bool = True,
         wait: bool = False,
         timeout: float = 60.0,
@@ -390,12 +409,14 @@ class KeaLab:
         """Servers in one HA relationship, one per role (e.g. `('primary', 'secondary', 'backup')`).
 
         Peer URLs are the partners' Control Agent URLs (Kea 2.2 style; on 3.0 the partner's own HTTP control
-        socket; 2.6 and 3.0 get `http-dedicated-listener: false`). `auth`: basic auth on every Control Agent
-        (or 3.0 control socket), and the peers' entries carry the credentials. `tls`: every one of them serves
-        TLS with a certificate of the lab's CA and requires client certificates; the relationship uses them
-        too. `parameters` override the HA defaults (None drops a key). `kea`: the Kea version of every server, or
-        one per role (a mixed-version relationship). `start`: start the processes (CAs first); `wait`: also
-        wait until HA has settled.
+        socket; 2.6 and 3.0 get `http-dedicated-listener: false`). `dedicated_listener`: each server gets a
+        dedicated HA listener on a port of its own (`server.peer_url`, the default way since Kea 2.3.7; on 2.2
+        with Kea's and HA's multi-threading switched on), and the peer URLs name those. `auth`: basic auth on
+        every Control Agent (or 3.0 control socket), and the peers' entries carry the credentials. `tls`: every
+        one of them serves TLS with a certificate of the lab's CA and requires client certificates; the
+        relationship uses them too. `parameters` override the HA defaults (None drops a key). `kea`: the Kea
+        version of every server, or one per role (a mixed-version relationship). `start`: start the processes
+        (CAs first); `wait`: also wait until HA has settled.
         """
         if mode not in MODES:
             raise LabError(f'unknown HA mode {mode!r}; expected one of {", ".join(MODES)}')
@@ -405,15 +426,24 @@ class KeaLab:
             raise LabError(f'{len(versions)} Kea versions given for {len(roles)} roles')
         credentials = self._credentials(auth)
         servers = [self.add_server(family=family, auth=credentials, tls=tls, kea=v) for v in versions]
+        if dedicated_listener:
+            for server in servers:
+                server.ha_port = self._allocate_port(server.address)
         peers = [
-            peer_entry(server.name, server.ca_url, role, auth=credentials)
+            peer_entry(server.name, server.peer_url, role, auth=credentials)
             for server, role in zip(servers, roles, strict=True)
         ]
         active = [s.name for s, r in zip(servers, roles, strict=True) if r in ('primary', 'secondary')]
         for server, role in zip(servers, roles, strict=True):
             server.mode, server.role = mode, role
             relationship = relationship_config(
-                server.name, mode, peers, parameters=parameters, tls=_inside_tls(server), version=server.version
+                server.name,
+                mode,
+                peers,
+                parameters=parameters,
+                tls=_inside_tls(server),
+                version=server.version,
+                dedicated_listener=dedicated_listener,
             )
             self._configure(server, relationship, active=active)
         if start:

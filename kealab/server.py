@@ -47,7 +47,8 @@ class KeaServer:
     socket (`ca` is None, `ca_config` empty). `ca_url` is that URL either way (also its HA peer URL).
     `mode` and `role` describe its place in the HA setup (None for a server without HA). `credentials` is the
     (user, password) of basic auth on that URL, or None. `tls` holds the CA bundle and the client certificate
-    a client uses to reach it (host paths), or None.
+    a client uses to reach it (host paths), or None. `ha_port`: the port of its dedicated HA listener, when its
+    peers reach it there (`peer_url`) rather than at `ca_url`.
     """
 
     name: str
@@ -65,6 +66,7 @@ class KeaServer:
     credentials: tuple[str, str] | None = field(default=None, repr=False)
     tls: TLSFiles | None = None
     startup_timeout: float = 20.0
+    ha_port: int | None = None
 
     def __repr__(self) -> str:
         return (
@@ -91,9 +93,18 @@ class KeaServer:
 
     @property
     def ca_url(self) -> str:
-        """The Control Agent's URL (also this server's peer URL in the HA config)."""
+        """The Control Agent's URL (on 3.0 the server's own HTTP control socket); also its peer URL unless it has a
+        dedicated HA listener (`peer_url`)."""
         scheme = 'https' if self.tls else 'http'
         return f'{scheme}://{self.address}:{self.port}/'
+
+    @property
+    def peer_url(self) -> str:
+        """This server's URL in its peers' HA config: its dedicated HA listener, or else `ca_url`."""
+        if self.ha_port is None:
+            return self.ca_url
+        scheme = 'https' if self.tls else 'http'
+        return f'{scheme}://{self.address}:{self.ha_port}/'
 
     @property
     def pids(self) -> dict[str, int | None]:
@@ -284,6 +295,7 @@ class KeaServer:
             'address': self.address,
             'port': self.port,
             'url': self.ca_url,
+            'peer_url': self.peer_url,
             'username': self.credentials[0] if self.credentials else None,
             'password': self.credentials[1] if self.credentials else None,
             'pids': self.pids,

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from kealab import KeaLab
+from kealab import KeaLab, LabError
 
 pytestmark = pytest.mark.kea
 
@@ -148,9 +148,25 @@ def test_tls_setup_settles_and_requires_client_certificates(kea_lab):
     assert _status(server1)['ha-servers']['local']['state'] == 'load-balancing'
 
 
+def test_dedicated_listener_setup(kea_lab):
+    """Kea 2.2 with Kea's and HA's multi-threading on: the peers talk to each other's dedicated HA listener."""
+    servers = kea_lab.load_balancing(dedicated_listener=True, wait=True)
+    urls = [s.peer_url for s in servers]
+    assert all(s.peer_url != s.ca_url and s.peer_url.startswith(f'http://{s.address}:') for s in servers)
+    for server in servers:
+        running = server.command('config-get')['arguments']['Dhcp4']
+        assert running['multi-threading']['enable-multi-threading'] is True
+        ha = running['hooks-libraries'][1]['parameters']['high-availability'][0]
+        assert ha['multi-threading']['http-dedicated-listener'] is True
+        assert [p['url'] for p in ha['peers']] == urls
+        beat = httpx.post(server.peer_url, json={'command': 'ha-heartbeat'}).json()[0]
+        assert (beat['result'], beat['arguments']['state']) == (0, 'load-balancing')
+    assert _status(servers[0])['ha-servers']['remote']['in-touch'] is True
+
+
 def test_wait_ha_timeout_names_each_state(kea_lab):
     servers = kea_lab.load_balancing(wait=True)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(LabError) as info:
         kea_lab.wait_ha(servers, timeout=0.5, states={'server1': 'partner-down'})
     message = str(info.value)
     assert 'did not settle within 0.5 s' in message
@@ -159,8 +175,6 @@ def test_wait_ha_timeout_names_each_state(kea_lab):
 
 
 def test_bad_input_is_named():
-    from kealab import LabError
-
     with pytest.raises(LabError, match='not in 127.0.0.0/8'):
         KeaLab(address='192.0.2.1')
     with pytest.raises(LabError, match='not an IPv4 address'):

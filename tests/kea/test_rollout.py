@@ -1,19 +1,15 @@
-"""The rollout's checks, reports and argument handling without real Kea; plus the one path real Kea cannot take
-here (a Kea 3.0.3 server, where config-test must be skipped), with a fake transport.
-
-Every other path is proved against real Kea 2.2 in test_rollout_kea.py.
+"""The rollout's checks, reports and argument handling without real Kea. Every path of the push itself is
+proved against real Kea (2.2, and 2.6/3.0 from kealab's roots) in test_rollout_kea.py.
 """
 
-import copy
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from netbox_kea_ha.kea.client import Endpoint, KeaClient
+from netbox_kea_ha.kea.client import Endpoint
 from netbox_kea_ha.kea.detect import detect
 from netbox_kea_ha.kea.findings import Finding
 from netbox_kea_ha.kea.ha import KeaVersion, Relationship
@@ -236,92 +232,3 @@ def test_unreachable_peer_refuses_the_push():
     report = rollout([target])
     assert report.refused.startswith('cannot read every peer: server1: ')
     assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
-
-
-class FakeKea30:
-    """A Kea 3.0.3 server's HTTP control socket, reduced to what a rollout asks. Real Kea 3.0.3 cannot run in
-    this suite (Debian 12 ships 2.2), and 3.0.3 is where config-test must be skipped; everything else a rollout
-    does is proved on real Kea 2.2."""
-
-    def __init__(self, name, running):
-        self.name = name
-        self.config = copy.deepcopy(running)
-        self.commands = []
-
-    def status(self):
-        ha = self.config['Dhcp4']['hooks-libraries'][1]['parameters']['high-availability'][0]
-        partner = next(p for p in ha['peers'] if p['name'] != self.name)
-        me = next(p for p in ha['peers'] if p['name'] == self.name)
-        state = 'load-balancing'
-        return {
-            'pid': 1,
-            'uptime': 5,
-            'reload': 5,
-            'high-availability': [
-                {
-                    'ha-mode': ha['mode'],
-                    'ha-servers': {
-                        'local': {'role': me['role'], 'scopes': [self.name], 'state': state, 'server-name': self.name},
-                        'remote': {
-                            'age': 0,
-                            'in-touch': True,
-                            'communication-interrupted': False,
-                            'last-scopes': [],
-                            'last-state': state,
-                            'role': partner['role'],
-                            'server-name': partner['name'],
-                            'analyzed-packets': 0,
-                            'connecting-clients': 0,
-                            'unacked-clients': 0,
-                            'unacked-clients-left': 0,
-                        },
-                    },
-                }
-            ],
-        }
-
-    def handle(self, request):
-        body = json.loads(request.content)
-        command = body['command']
-        self.commands.append(command)
-        answers = {
-            'version-get': {'result': 0, 'text': '3.0.3'},
-            'config-get': {'result': 0, 'arguments': {**copy.deepcopy(self.config), 'hash': 'H'}},
-            'list-commands': {'result': 0, 'arguments': ['ha-heartbeat', 'lease4-get-page', 'config-set']},
-            'config-write': {'result': 0, 'text': 'Configuration written', 'arguments': {'filename': 'x', 'size': 1}},
-            'config-test': {'result': 0, 'text': 'Configuration seems sane.'},
-        }
-        if command == 'config-set':
-            self.config = copy.deepcopy(body['arguments'])
-            answer = {'result': 0, 'text': 'Configuration successful.', 'arguments': {'hash': 'H2'}}
-        elif command == 'status-get':
-            answer = {'result': 0, 'arguments': self.status()}
-        else:
-            answer = answers[command]
-        return httpx.Response(200, json=[answer])
-
-
-def test_config_test_is_skipped_on_kea_3_0_3_with_a_dedicated_listener():
-    servers = {name: FakeKea30(name, config(name)) for name in ('server1', 'server2')}
-    for fake in servers.values():
-        assert parse_status(fake.status()).ha.local.state == 'load-balancing'
-
-    def client_factory(endpoint):
-        name = 'server1' if endpoint.url.endswith(':18001/') else 'server2'
-        return KeaClient(endpoint, transport=httpx.MockTransport(servers[name].handle))
-
-    targets = [
-        Target(
-            name, Endpoint(f'http://127.0.0.1:{18000 + i}/', service=None), config(name, **{'heartbeat-delay': 2000})
-        )
-        for i, name in enumerate(servers, 1)
-    ]
-    events = []
-    report = rollout(targets, client_factory=client_factory, progress=events.append, settle_timeout=5)
-    assert report.ok, report.summary()
-    for fake in servers.values():
-        assert 'config-test' not in fake.commands
-        assert fake.commands.count('config-set') == 1
-    skipped = [e for e in events if e.step == 'config-test']
-    assert all('skipped: a config-test kills the dedicated HA listener of Kea 3.0.3' in e.message for e in skipped)
-    assert len(skipped) == 2

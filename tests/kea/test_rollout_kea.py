@@ -1,4 +1,5 @@
-"""The safe rolling push against real Kea 2.2 pairs and trios (kealab), faults included.
+"""The safe rolling push against real Kea 2.2 pairs and trios (kealab), faults included, and against real Kea 2.6.3
+and 3.0.3 pairs (kealab's Debian roots).
 
 Each test builds its own lab (it changes configs and kills processes). Desired configs are built the way the
 plugin builds them: each peer's running config (compacted by `normalise`, so that an edited global timer reaches
@@ -11,6 +12,8 @@ import shutil
 import time
 
 import pytest
+
+from tests.kea_fixtures import requires_kea
 
 from netbox_kea_ha.kea.client import KeaClient
 from netbox_kea_ha.kea.diff import diff_configs
@@ -427,6 +430,36 @@ def test_push_to_kea_2_6_and_3_0_pairs(kea_lab, kea):
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
     again = rollout(targets(servers, desired_configs(servers)), settle_timeout=SETTLE)
     assert [p.outcome for p in again.peers] == [PeerOutcome.UNCHANGED, PeerOutcome.UNCHANGED], again.summary()
+
+
+@requires_kea('3.0')
+def test_kea_3_0_3_with_dedicated_listeners_gets_no_config_test(kea_lab):
+    """On Kea 3.0.0-3.0.3 a config-test followed by a config-set kills the dedicated HA listener for good
+    (kea-2.6-3.0-observed.md §4.3): the rollout skips config-test there, and the pair keeps talking through
+    its listeners after the push."""
+    servers = kea_lab.load_balancing(kea='3.0', dedicated_listener=True)
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    assert all(s.peer_url != s.ca_url for s in servers)
+    marks = log_marks(servers)
+    events = []
+    report = rollout(
+        targets(servers, desired_configs(servers, add_timer_and_subnet)), progress=events.append, settle_timeout=SETTLE
+    )
+    assert report.ok, report.summary()
+    assert {str(p.version) for p in report.peers} == {'3.0.3'}
+    tests = [(e.peer, e.message) for e in events if e.step == 'config-test']
+    assert tests == [
+        (name, 'skipped: a config-test kills the dedicated HA listener of Kea 3.0.3 (fixed in 3.0.4)')
+        for name in ('server2', 'server1')
+    ]
+    for server in servers:
+        assert received(server, marks[server.name], 'config-test') == 0
+        assert received(server, marks[server.name], 'config-set') == 1
+        assert_runs_timer_and_subnet(server)
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+    for server in servers:  # each listener still answers its partner's heartbeats
+        with KeaClient(server.endpoint(url=server.peer_url)) as client:
+            assert client.ha_heartbeat().state == 'load-balancing'
 
 
 def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):

@@ -17,6 +17,7 @@ __all__ = (
     'ca_config',
     'dhcp_config',
     'http_socket_config',
+    'hub_subnet_config',
     'peer_entry',
     'relationship_config',
     'subnet_config',
@@ -123,6 +124,19 @@ def subnet_config(family: int, mode: str | None, active: Sequence[str] = (), ver
     return subnet
 
 
+def hub_subnet_config(family: int, index: int, ha_server_name: str) -> dict[str, Any]:
+    """Subnet `index` (1, 2, ...) of a hub-and-spoke setup, served by the relationship in which this server is
+    named `ha_server_name` (`user-context`), one pool, no classes (hot-standby)."""
+    if family == 4:
+        subnet: dict[str, Any] = {'id': index, 'subnet': f'198.18.{index}.0/24'}
+        subnet['pools'] = [{'pool': f'198.18.{index}.10 - 198.18.{index}.200'}]
+    else:
+        subnet = {'id': index, 'subnet': f'2001:db8:{index}::/64'}
+        subnet['pools'] = [{'pool': f'2001:db8:{index}::100 - 2001:db8:{index}::2ff'}]
+    subnet['user-context'] = {'ha-server-name': ha_server_name}
+    return subnet
+
+
 def dhcp_config(
     family: int,
     *,
@@ -130,25 +144,26 @@ def dhcp_config(
     lease_path: Path,
     log_path: Path,
     data_dir: Path,
-    relationship: Mapping[str, Any] | None,
-    subnet: Mapping[str, Any],
+    relationships: Sequence[Mapping[str, Any]],
+    subnets: Sequence[Mapping[str, Any]],
     hooks_dir: Path = HOOKS_DIR,
     version: str = '2.2',
     http_socket: Mapping[str, Any] | None = None,
     multi_threading: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA.
+    """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA with
+    `relationships` (none: no hook libraries at all; several: a hub, Kea >= 2.6).
 
     Paths are as the daemon sees them. `http_socket` (Kea 3.0): the server's own HTTP control socket, added
     next to the unix socket in a `control-sockets` list. `multi_threading`: Kea's own `multi-threading` map.
     """
     hooks: list[dict[str, Any]] = []
-    if relationship is not None:
+    if relationships:
         hooks = [
             {'library': str(hooks_dir / 'libdhcp_lease_cmds.so')},
             {
                 'library': str(hooks_dir / 'libdhcp_ha.so'),
-                'parameters': {'high-availability': [dict(relationship)]},
+                'parameters': {'high-availability': [dict(r) for r in relationships]},
             },
         ]
     body: dict[str, Any] = {
@@ -159,7 +174,7 @@ def dhcp_config(
         'renew-timer': 900,
         'rebind-timer': 1800,
         'hooks-libraries': hooks,
-        f'subnet{family}': [dict(subnet)],
+        f'subnet{family}': [dict(subnet) for subnet in subnets],
         'loggers': [
             {
                 'name': f'kea-dhcp{family}',

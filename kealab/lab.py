@@ -31,6 +31,7 @@ from .configs import (
     ca_config,
     dhcp_config,
     http_socket_config,
+    hub_subnet_config,
     peer_entry,
     relationship_config,
     subnet_config,
@@ -324,19 +325,21 @@ class KeaLab:
             tls=tls_files,
             startup_timeout=self.startup_timeout,
         )
-        self._configure(server, None, cert_required=cert_required)
+        self._configure(server, [], cert_required=cert_required)
         self.servers.append(server)
         return server
 
     def _configure(
         self,
         server: KeaServer,
-        relationship: dict[str, Any] | None,
+        relationships: Sequence[Mapping[str, Any]],
         *,
         cert_required: bool = True,
         active: list[str] | None = None,
+        subnets: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        """(Re)build a server's DHCP and Control Agent configs, as its Kea version wants them."""
+        """(Re)build a server's DHCP and Control Agent configs, as its Kea version wants them. `subnets`: instead
+        of the lab's one subnet (pools split between the `active` peers in load-balancing)."""
         rt, paths = server.runtime, server.paths
         inside_tls = _inside_tls(server)
         http_socket = None
@@ -354,8 +357,8 @@ class KeaLab:
             lease_path=rt.inside(paths.leases),
             log_path=rt.inside(paths.log),
             data_dir=rt.inside(paths.dir),
-            relationship=relationship,
-            subnet=subnet_config(server.family, server.mode, active or [], rt.version),
+            relationships=relationships,
+            subnets=subnets or [subnet_config(server.family, server.mode, active or [], rt.version)],
             hooks_dir=rt.hooks_dir,
             version=rt.version,
             http_socket=http_socket,
@@ -445,7 +448,7 @@ class KeaLab:
                 version=server.version,
                 dedicated_listener=dedicated_listener,
             )
-            self._configure(server, relationship, active=active)
+            self._configure(server, [relationship], active=active)
         if start:
             self.start(servers)
             if wait:
@@ -465,6 +468,56 @@ class KeaLab:
         if backups < 0:
             raise LabError(f'backups must be 0 or more, not {backups}')
         return self.ha('passive-backup', ['primary'] + ['backup'] * backups, **options)
+
+    def hub_and_spoke(
+        self,
+        spokes: int = 2,
+        *,
+        family: int = 4,
+        auth: bool = False,
+        parameters: Mapping[str, Any] | None = None,
+        kea: str | None = None,
+        start: bool = True,
+        wait: bool = False,
+        timeout: float = 60.0,
+    ) -> list[KeaServer]:
+        """A hub (server1, the standby of every relationship) and `spokes` branches (server2, ..., each the primary
+        of its own hot-standby relationship with the hub): Kea >= 2.6 only. The hub is named `<hub>-<branch>`
+        in the relationship with that branch (`server1-server2`); each branch's subnet (`198.18.<n>.0/24`,
+        `2001:db8:<n>::/64`) is on the hub too, its `user-context` naming the relationship that serves it. All
+        names of the hub share its management URL as their peer URL (`http-dedicated-listener: false`).
+        Options as in `ha`; returns `[hub, branch, ...]`.
+        """
+        if (kea or self.kea) == '2.2':
+            raise LabError('hub-and-spoke needs Kea 2.6 or later (2.2 allows one relationship per server)')
+        if spokes < 1:
+            raise LabError(f'spokes must be 1 or more, not {spokes}')
+        credentials = self._credentials(auth)
+        servers = [self.add_server(family=family, auth=credentials, kea=kea) for _ in range(spokes + 1)]
+        hub, branches = servers[0], servers[1:]
+        hub_relationships, hub_subnets = [], []
+        for index, branch in enumerate(branches, 1):
+            hub_name = f'{hub.name}-{branch.name}'
+            peers = [
+                peer_entry(branch.name, branch.peer_url, 'primary', auth=credentials),
+                peer_entry(hub_name, hub.peer_url, 'standby', auth=credentials),
+            ]
+            options = {'parameters': parameters, 'version': branch.version}
+            branch.mode, branch.role = 'hot-standby', 'primary'
+            self._configure(
+                branch,
+                [relationship_config(branch.name, 'hot-standby', peers, **options)],
+                subnets=[hub_subnet_config(family, index, branch.name)],
+            )
+            hub_relationships.append(relationship_config(hub_name, 'hot-standby', peers, **options))
+            hub_subnets.append(hub_subnet_config(family, index, hub_name))
+        hub.mode, hub.role = 'hot-standby', 'standby'
+        self._configure(hub, hub_relationships, subnets=hub_subnets)
+        if start:
+            self.start(servers)
+            if wait:
+                self.wait_ha(servers, timeout=timeout)
+        return servers
 
     def _credentials(self, auth: bool) -> tuple[str, str] | None:
         return ('kealab', secrets.token_urlsafe(12)) if auth else None
@@ -510,6 +563,7 @@ class KeaLab:
                 raise LabError(f'{server.name} has no HA relationship to wait for')
             wanted[server.name] = {target} if isinstance(target, str) else set(target)
         last: dict[str, str] = {}
+        settled: dict[str, bool] = {}
         deadline = time.monotonic() + timeout
         while True:
             for server in servers:
@@ -519,10 +573,15 @@ class KeaLab:
                         f'(exit status {server.dhcp.returncode})\n{server.dhcp.log_tail()}'
                     )
                 try:
-                    last[server.name] = server.ha_state()
+                    seen = server.ha_states()
                 except Exception as exc:  # reported on timeout
                     last[server.name] = f'unreadable ({type(exc).__name__}: {exc})'
-            if all(last[s.name] in wanted[s.name] for s in servers):
+                    settled[server.name] = False
+                    continue
+                # A hub's relationships each have a state: one word when they agree.
+                last[server.name] = ','.join(dict.fromkeys(seen))
+                settled[server.name] = all(state in wanted[server.name] for state in seen)
+            if all(settled.values()):
                 return last
             if time.monotonic() >= deadline:
                 summary = ', '.join(

@@ -118,13 +118,19 @@ class KeaServer:
 
     @property
     def relationship(self) -> Relationship | None:
-        """The HA relationship of the config as a typed value, or None without an HA hook."""
+        """The (first) HA relationship of the config as a typed value, or None without an HA hook."""
+        relationships = self.relationships
+        return relationships[0] if relationships else None
+
+    @property
+    def relationships(self) -> list[Relationship]:
+        """Every HA relationship of the config (several on a hub), as typed values."""
         from netbox_kea_ha.kea.ha import Relationship
 
         for hook in self.config[f'Dhcp{self.family}'].get('hooks-libraries', []):
             if hook.get('library', '').endswith('libdhcp_ha.so'):
-                return Relationship.from_kea(hook['parameters']['high-availability'][0])
-        return None
+                return [Relationship.from_kea(r) for r in hook['parameters']['high-availability']]
+        return []
 
     @property
     def operational_state(self) -> str | None:
@@ -190,14 +196,19 @@ class KeaServer:
         return unix_command(self.paths.socket, command, arguments, timeout=timeout)
 
     def ha_state(self, timeout: float = 3.0) -> str:
-        """The local HA state from `status-get` through the Control Agent (raises when it cannot be read)."""
+        """The local HA state (of the first relationship) from `status-get` through the Control Agent (raises
+        when it cannot be read)."""
+        return self.ha_states(timeout)[0]
+
+    def ha_states(self, timeout: float = 3.0) -> list[str]:
+        """The local HA state of each relationship (several on a hub), from `status-get`."""
         answer = self.command('status-get', timeout=timeout)
         if answer.get('result') != 0:
             raise LabError(f'{self.name}: status-get result {answer.get("result")}: {answer.get("text")}')
         relationships = answer.get('arguments', {}).get('high-availability')
         if not relationships:
             raise LabError(f'{self.name}: status-get has no high-availability section')
-        return str(relationships[0]['ha-servers']['local']['state'])
+        return [str(r['ha-servers']['local']['state']) for r in relationships]
 
     # --- processes ----------------------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@
     `pb_pair`       passive-backup primary + backup
     `lb_pair_auth`  load-balancing pair, basic auth on both Control Agents (`server.credentials`)
     `lb6_pair`      load-balancing DHCPv6 pair
+    `hub_spoke`     Kea 2.6 hub-and-spoke: a hub (server1, standby in two hot-standby relationships, named
+                    server1-server2 and server1-server3 there) and two branches (server2, server3); tests that
+                    use it need `requires_kea('2.6')`
 
 Kea 2.6 and 3.0 run from Debian 13 roots (kealab.roots). Tests that need them use `requires_kea('3.0')`: they
 run when the root is already unpacked or cached under .work/kealab-roots/, or when KEALAB_ROOTS=1 allows
@@ -28,7 +31,17 @@ import pytest
 from kealab import KeaLab, KeaServer
 from kealab.roots import root_ready
 
-__all__ = ('hs_pair', 'kea_lab', 'lb6_pair', 'lb_pair', 'lb_pair_auth', 'lb_trio', 'pb_pair', 'requires_kea')
+__all__ = (
+    'hs_pair',
+    'hub_spoke',
+    'kea_lab',
+    'lb6_pair',
+    'lb_pair',
+    'lb_pair_auth',
+    'lb_trio',
+    'pb_pair',
+    'requires_kea',
+)
 
 
 def requires_kea(*versions: str) -> pytest.MarkDecorator:
@@ -93,3 +106,9 @@ def lb_pair_auth() -> Iterator[tuple[KeaServer, ...]]:
 def lb6_pair() -> Iterator[tuple[KeaServer, ...]]:
     """A settled load-balancing DHCPv6 pair. Read-only."""
     yield from _shared(lambda lab: lab.load_balancing(family=6))
+
+
+@pytest.fixture(scope='session')
+def hub_spoke() -> Iterator[tuple[KeaServer, ...]]:
+    """A settled Kea 2.6 hub (server1) with two branches (server2, server3), all in hot-standby. Read-only."""
+    yield from _shared(lambda lab: lab.hub_and_spoke(kea='2.6'))

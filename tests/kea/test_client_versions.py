@@ -11,7 +11,7 @@ from tests.kea_fixtures import requires_kea
 
 from netbox_kea_ha.kea.client import KeaClient, gather_status, gather_sync
 from netbox_kea_ha.kea.exceptions import KeaCommandFailed, KeaForbidden, KeaTLSError, KeaUnauthorized
-from netbox_kea_ha.kea.ha import HAState, KeaVersion
+from netbox_kea_ha.kea.ha import HAMode, HARole, HAState, KeaVersion
 
 pytestmark = pytest.mark.kea
 
@@ -132,3 +132,32 @@ def test_fleet_of_every_version(kea_lab):
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert [o.value.ha.local.server_name for o in outcomes] == [None, 'server2', 'server3', 'server4']
     assert [o.value.ha.local.state for o in outcomes] == ['load-balancing'] * 2 + ['hot-standby'] * 2
+
+
+@requires_kea('2.6')
+def test_kea_26_hub_status_and_heartbeat_per_relationship(hub_spoke):
+    """A hub reports one entry per relationship; HA commands pick one with `server-name`."""
+    hub = hub_spoke[0]
+    with KeaClient(hub.endpoint()) as kea:
+        status = kea.status_get()
+        beats = [kea.ha_heartbeat(server_name=name) for name in ('server1-server2', 'server1-server3')]
+        with pytest.raises(KeaCommandFailed) as info:
+            kea.ha_heartbeat(server_name='nosuch')
+    first, second = status.relationships
+    assert status.ha is first
+    assert status.relationship('server1-server3') is second and status.relationship('server3') is second
+    assert status.relationship('server2') is first and status.relationship('nosuch') is None
+    for entry, branch in ((first, 'server2'), (second, 'server3')):
+        assert (entry.mode, entry.local.role, entry.local.state, entry.local.scopes) == (
+            HAMode.HOT_STANDBY,
+            HARole.STANDBY,
+            HAState.HOT_STANDBY,
+            (),
+        )
+        assert (entry.remote.server_name, entry.remote.role, entry.remote.last_scopes) == (
+            branch,
+            HARole.PRIMARY,
+            (branch,),
+        )
+    assert [(b.state, b.scopes) for b in beats] == [(HAState.HOT_STANDBY, ())] * 2
+    assert info.value.text == "nosuch matches no configured 'server-name'"

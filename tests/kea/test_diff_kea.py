@@ -9,6 +9,8 @@ import copy
 
 import pytest
 
+from tests.kea_fixtures import requires_kea
+
 from kealab import KeaLab
 from kealab.roots import root_ready
 from netbox_kea_ha.kea.diff import ABSENT, diff_configs
@@ -377,3 +379,30 @@ def test_no_false_drift_and_equivalent_compact_form_on_kea_2_6_and_3_0(newer, fa
     assert diff_configs(got, config, version=version).empty
     config_set(server, normalise(got, version=version))
     assert diff_configs(got, config_get(server), version=version).empty
+
+
+@requires_kea('2.6')
+def test_no_false_drift_on_a_hub(hub_spoke):
+    """A real Kea 2.6 hub: its two relationships (defaults per mode filled in by Kea) and the subnets naming them
+    compare equal to the config the lab wrote; the compact form keeps both relationships whole."""
+    hub = hub_spoke[0]
+    with KeaClientFor(hub) as client:
+        running = client.config_get().config
+        version = client.version_get().version
+    assert diff_configs(running, hub.config, version=version).empty
+    compact = normalise(running, version=version)['Dhcp4']
+    (ha_hook,) = [h for h in compact['hooks-libraries'] if h['library'].endswith('libdhcp_ha.so')]
+    relationships = ha_hook['parameters']['high-availability']
+    assert [r['this-server-name'] for r in relationships] == ['server1-server2', 'server1-server3']
+    for relationship in relationships:  # Kea's defaults dropped, what the lab set kept
+        assert 'sync-leases' not in relationship
+        assert relationship['multi-threading'] == {'http-dedicated-listener': False}
+    assert [s['user-context'] for s in compact['subnet4']] == [
+        {'ha-server-name': 'server1-server2'},
+        {'ha-server-name': 'server1-server3'},
+    ]
+    changed = copy.deepcopy(hub.config)
+    changed['Dhcp4']['hooks-libraries'][1]['parameters']['high-availability'][1]['heartbeat-delay'] = 2000
+    assert diff_configs(running, changed, version=version).paths == (
+        'Dhcp4.hooks-libraries[libdhcp_ha.so].parameters.high-availability[server1-server3].heartbeat-delay',
+    )

@@ -66,6 +66,40 @@ def test_mixed_versions_in_one_relationship(kea_lab):
     assert [s.name for s in servers] == ['server1', 'server2', 'server3']
 
 
+@requires_kea('2.6')
+def test_hub_and_spoke(hub_spoke):
+    hub, branch2, branch3 = hub_spoke
+    assert (hub.role, branch2.role, branch3.role) == ('standby', 'primary', 'primary')
+    assert [r.this_server_name for r in hub.relationships] == ['server1-server2', 'server1-server3']
+    assert {p.url for r in hub.relationships for p in r.peers if p.role == 'standby'} == {hub.peer_url}
+    subnets = hub.config['Dhcp4']['subnet4']
+    assert [s['user-context']['ha-server-name'] for s in subnets] == ['server1-server2', 'server1-server3']
+    entries = hub.command('status-get')['arguments']['high-availability']
+    assert [
+        (
+            e['ha-servers']['local']['server-name'],
+            e['ha-servers']['local']['state'],
+            e['ha-servers']['remote']['server-name'],
+        )
+        for e in entries
+    ] == [('server1-server2', 'hot-standby', 'server2'), ('server1-server3', 'hot-standby', 'server3')]
+    assert hub.ha_states() == ['hot-standby', 'hot-standby']
+    remote = _status_remote(branch3)
+    assert (remote['server-name'], remote['last-state']) == ('server1-server3', 'hot-standby')
+
+
+def _status_remote(server):
+    answer = server.command('status-get')
+    assert answer['result'] == 0, answer
+    (entry,) = answer['arguments']['high-availability']
+    return entry['ha-servers']['remote']
+
+
+def test_hub_and_spoke_needs_kea_2_6():
+    with KeaLab() as lab, pytest.raises(LabError, match='hub-and-spoke needs Kea 2.6 or later'):
+        lab.hub_and_spoke()
+
+
 @requires_kea('3.0')
 def test_kill_and_restart_in_a_root_and_cleanup():
     with KeaLab() as lab:

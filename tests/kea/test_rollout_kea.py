@@ -462,6 +462,44 @@ def test_kea_3_0_3_with_dedicated_listeners_gets_no_config_test(kea_lab):
             assert client.ha_heartbeat().state == 'load-balancing'
 
 
+@requires_kea('3.0')
+def test_push_to_one_relationship_of_a_hub(kea_lab):
+    """A Kea 3.0 hub (server1) with two branches: pushing the relationship of server1 (named server1-server2 in
+    it) and server2 sets the hub first (its standby), waits until both of its relationships have settled (its
+    config-set restarts the one with server3 too), then the branch. server3 is not touched."""
+    hub, branch2, branch3 = kea_lab.hub_and_spoke(kea='3.0')
+    kea_lab.wait_ha([hub, branch2, branch3], timeout=SETTLE)
+    desired = {}
+    for server in (hub, branch2):  # no replication: the hub serves every branch's subnet, each branch its own
+        config = compact(server)
+        config['Dhcp4']['renew-timer'] = 1000
+        desired[server.name] = config
+    marks = log_marks([hub, branch2, branch3])
+    events = []
+    report = rollout(
+        [
+            Target('server1-server2', hub.endpoint(), desired['server1']),
+            Target('server2', branch2.endpoint(), desired['server2']),
+        ],
+        progress=events.append,
+        settle_timeout=SETTLE,
+    )
+    assert report.ok, report.summary()
+    assert [(p.name, p.role, p.outcome) for p in report.peers] == [
+        ('server1-server2', 'standby', PeerOutcome.PUSHED),
+        ('server2', 'primary', PeerOutcome.PUSHED),
+    ]
+    assert [e.peer for e in events if e.step == 'config-set' and e.state == 'ok'] == ['server1-server2', 'server2']
+    settled = [s.text for s in report.peer('server1-server2').steps if s.name == 'settle']
+    assert settled == ['hot-standby, hot-standby, partner in touch']
+    for server in (hub, branch2):
+        assert running(server)['Dhcp4']['renew-timer'] == 1000
+    assert received(branch3, marks['server3'], 'config-set') == 0
+    assert kea_lab.wait_ha([hub, branch2, branch3], timeout=SETTLE) == dict.fromkeys(
+        ('server1', 'server2', 'server3'), 'hot-standby'
+    )
+
+
 def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
     """With `handover`, the partner serves both scopes while a load-balancing peer restarts, then hands back."""
     servers = kea_lab.load_balancing(backup=True)

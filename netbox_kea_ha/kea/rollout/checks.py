@@ -16,6 +16,7 @@ __all__ = (
     'disruptive_changes',
     'health_problem',
     'missing_hooks',
+    'named_relationship',
     'operational_state',
     'relationships_disagree',
     'role_rank',
@@ -143,14 +144,24 @@ def disruptive_changes(name: str, running: Detection, desired: Detection) -> lis
     return out
 
 
+def named_relationship(detection: Detection, name: str) -> int | None:
+    """The index of the relationship in which this server is named `name` (a hub has one name per relationship)."""
+    return next((i for i, this in enumerate(detection.this_server_names) if this == name), None)
+
+
 def relationships_disagree(detections: Sequence[tuple[str, Detection]]) -> list[str]:
-    """Peers whose desired configs describe different relationships (mode, peers, URLs, roles)."""
+    """Peers whose desired configs describe the relationship being pushed differently (mode, peers, URLs, roles).
+
+    Each peer is named by its name in that relationship; only the relationship that names it counts (a hub's
+    other relationships are not shared with these peers).
+    """
     out: list[str] = []
     reference: tuple[str, Any] | None = None
     for name, detection in detections:
-        if not detection.relationships:
+        index = named_relationship(detection, name)
+        if index is None:
             continue
-        signature = tuple(_signature(r) for r in detection.relationships)
+        signature = _signature(detection.relationships[index])
         if reference is None:
             reference = (name, signature)
         elif signature != reference[1]:

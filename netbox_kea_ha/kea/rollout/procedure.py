@@ -41,6 +41,7 @@ from .checks import (
     disruptive_changes,
     health_problem,
     missing_hooks,
+    named_relationship,
     relationships_disagree,
     role_rank,
     settle_problem,
@@ -130,13 +131,21 @@ class _Peer:
 
     @property
     def role(self) -> str | None:
-        detection = self.desired_detection
-        return detection.roles[0] if detection and detection.roles else None
+        """Its role in the relationship being pushed (the one that names it, on a hub)."""
+        view = self._own_view
+        return view[2] if view else None
 
     @property
     def mode(self) -> Any:
+        """The mode of the relationship being pushed."""
+        view = self._own_view
+        return view[1] if view else None
+
+    @property
+    def _own_view(self) -> _View | None:
         detection = self.desired_detection
-        return detection.relationships[0].mode if detection and detection.relationships else None
+        index = named_relationship(detection, self.name) if detection else None
+        return None if index is None else self.desired_views[index]
 
     @property
     def desired_views(self) -> list[_View]:

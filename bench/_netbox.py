@@ -5,7 +5,8 @@ in-process RQ worker.
 The benchmarks use the test database that `pytest tests/netbox` builds (`test_netbox_kea_ha`, kept between runs),
 with the test settings (their own Redis databases). Everything they create happens inside a transaction that is
 rolled back at the end, so they leave nothing behind and no other session ever sees their rows. Jobs go through
-Redis like everywhere else and are run by one `rq.SimpleWorker` in this process (it shares the transaction).
+Redis like everywhere else and are run by one `rq.SimpleWorker` in this process (it shares the transaction):
+`Worker` keeps one alive for the whole benchmark, as a deployed worker is; `run_worker` starts a new one.
 """
 
 import os
@@ -17,6 +18,7 @@ __all__ = (
     'ROOT',
     'DelayProxy',
     'Rollback',
+    'Worker',
     'django_setup',
     'empty_queues',
     'enqueue',
@@ -66,8 +68,44 @@ def rolled_back():
         pass
 
 
+class Worker:
+    """
+    One RQ worker (`rq.SimpleWorker`, no fork) that lives for the whole benchmark, as a deployed `rqworker` does:
+    `drain()` takes jobs off the queues and performs them until the queues are empty, including the jobs the jobs
+    enqueue (on commit). Registration and start-up happen once, not per drain.
+    """
+
+    def __init__(self):
+        import django_rq
+        from rq import SimpleWorker
+
+        self.queues = [django_rq.get_queue(name) for name in ('high', 'default', 'low')]
+        self.connection = self.queues[0].connection
+        self.worker = SimpleWorker(self.queues, connection=self.connection)
+        self.worker.register_birth()
+
+    def drain(self):
+        """Perform queued jobs until none is left; the number performed."""
+        from django.test import TestCase
+        from rq import Queue
+
+        done = 0
+        while True:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                found = Queue.dequeue_any(self.queues, None, connection=self.connection)
+                if found is None:
+                    return done
+                job, queue = found
+                self.worker.perform_job(job, queue)
+            done += 1
+
+    def close(self):
+        """Unregister the worker."""
+        self.worker.register_death()
+
+
 def run_worker():
-    """Run every queued job with one in-process RQ worker, also the jobs the jobs enqueue (on commit)."""
+    """Run every queued job with a new in-process RQ worker (start-up included), until nothing is left."""
     import django_rq
     from django.test import TestCase
     from rq import SimpleWorker

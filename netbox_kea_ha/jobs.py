@@ -16,7 +16,7 @@ sync running) log an error and raise `JobFailed`, which marks the job failed wit
 
 from core.choices import JobStatusChoices
 from core.exceptions import JobFailed
-from netbox.jobs import JobRunner, system_job
+from netbox.jobs import JobLogHandler, JobRunner, system_job
 
 from .plugin_settings import get_setting
 
@@ -35,6 +35,17 @@ class KeaHAJobRunner(JobRunner):
 
     class Meta:
         name = 'Kea HA job'
+
+    def __init__(self, job):
+        """
+        NetBox's JobRunner adds a log handler for each job to a logger shared by every job of the class; a worker
+        that does not fork (rq.SimpleWorker) would then write every line into every earlier job's log too. Keep only
+        this job's handler.
+        """
+        super().__init__(job)
+        for handler in list(self.logger.handlers):
+            if isinstance(handler, JobLogHandler) and handler.job is not job:
+                self.logger.removeHandler(handler)
 
     @classmethod
     def enqueue(cls, *args, **kwargs):

@@ -21,6 +21,7 @@ __all__ = (
     'config_diff',
     'desired_config',
     'key_sets',
+    'relationships_by_server',
     'rendered_hooks',
     'replication_source',
     'same_config',
@@ -37,6 +38,27 @@ def key_sets():
         return KeySets.with_extra(get_setting('shared_keys'), get_setting('server_keys'))
     except ReplicationError as exc:
         raise DesiredError(f'settings shared_keys/server_keys: {exc}') from None
+
+
+def relationships_by_server(servers):
+    """
+    `{server.pk: [relationships]}`: every relationship each server is a peer of, with the relationships' peers and
+    their servers loaded, in a few queries for any number of servers.
+    """
+    from ..models import HARelationship
+
+    out = {server.pk: [] for server in servers}
+    relationships = (
+        HARelationship.objects.filter(peers__server__in=list(out))
+        .distinct()
+        .order_by('name', 'pk')
+        .prefetch_related('peers__server__address')
+    )
+    for relationship in relationships:
+        for peer in relationship.peers.all():
+            if peer.server_id in out and relationship not in out[peer.server_id]:
+                out[peer.server_id].append(relationship)
+    return out
 
 
 def _template_dirs():

@@ -16,8 +16,8 @@ from django.utils import timezone
 from ..choices import ConfigDriftChoices
 from ..kea.client import gather, gather_sync
 from ..kea.ha import HAState, KeaVersion
-from ..models import HAPeer, HARelationship, KeaServer
-from .desired import DesiredError, desired_config, replication_source, same_config
+from ..models import HAPeer, KeaServer
+from .desired import DesiredError, desired_config, relationships_by_server, replication_source, same_config
 from .endpoints import server_endpoints
 from .intent import server_relationships
 
@@ -249,10 +249,11 @@ def record_server(server, reading, readings, drift=True, now=None, relationships
     return _apply(server, values, SERVER_STATE_FIELDS, volatile, bumps)
 
 
-def record_drift(server, state, error='', now=None):
+def record_drift(server, state, error='', now=None, bumps=None):
     """Record a server's drift as a sync found it (`ConfigDriftChoices`); the state fields that changed."""
     now = now or timezone.now()
-    return _apply(server, {'config_drift': state, 'last_error': error}, SERVER_STATE_FIELDS, {'drift_checked': now})
+    values = {'config_drift': state, 'last_error': error}
+    return _apply(server, values, SERVER_STATE_FIELDS, {'drift_checked': now}, bumps)
 
 
 def _line(server, reading, peers):
@@ -270,19 +271,6 @@ def _line(server, reading, peers):
     return text
 
 
-def _relationships_by_server(servers):
-    """`{server.pk: [relationships]}` with every relationship's peers and their servers loaded (a few queries)."""
-    out = {server.pk: [] for server in servers}
-    relationships = (
-        HARelationship.objects.filter(peers__server__in=servers).distinct().prefetch_related('peers__server__address')
-    )
-    for relationship in relationships:
-        for peer in relationship.peers.all():
-            if peer.server_id in out and relationship not in out[peer.server_id]:
-                out[peer.server_id].append(relationship)
-    return out
-
-
 def read_status(servers=None, drift=True, logger=None, timeout=None):
     """
     Read and record the status of `servers` (default: every server that is an HA peer). Returns a StatusReport;
@@ -295,7 +283,7 @@ def read_status(servers=None, drift=True, logger=None, timeout=None):
     peers_by_server = {}
     for peer in HAPeer.objects.filter(server__in=servers).select_related('relationship', 'server'):
         peers_by_server.setdefault(peer.server_id, []).append(peer)
-    relationships = _relationships_by_server(servers) if drift else {}
+    relationships = relationships_by_server(servers) if drift else {}
     report = StatusReport()
     now = timezone.now()
     bumps = Bumps()

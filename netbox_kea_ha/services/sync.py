@@ -25,12 +25,19 @@ from ..kea.detect import DetectionError, detect
 from ..kea.rollout import PeerOutcome, RolloutError, Target, rollout
 from ..models import SnapshotActionChoices, SnapshotResultChoices
 from ..plugin_settings import get_setting
-from .desired import DesiredError, desired_config, rendered_hooks, replication_source, same_config
+from .desired import (
+    DesiredError,
+    desired_config,
+    relationships_by_server,
+    rendered_hooks,
+    replication_source,
+    same_config,
+)
 from .endpoints import EndpointError, server_endpoint
 from .intent import ordered_peers, server_relationships
 from .locks import relationship_locks
 from .snapshots import finish_snapshot, snapshot_config, take_snapshot
-from .status import record_drift
+from .status import Bumps, record_drift
 
 __all__ = (
     'PeerResult',
@@ -167,21 +174,24 @@ def sync_relationship(
     if not peers:
         raise SyncFailed(f'{relationship} has no peers: nothing to sync')
     servers = list({p.server_id: p.server for p in peers}.values())
+    relationships = relationships_by_server(servers)
     result = SyncResult(relationship=str(relationship), dry_run=dry_run)
-    lock_scope = {r.pk: r for s in servers for r in server_relationships(s)} | {relationship.pk: relationship}
+    lock_scope = {r.pk: r for rels in relationships.values() for r in rels} | {relationship.pk: relationship}
     with relationship_locks([] if dry_run else lock_scope.values()):
-        return _sync(relationship, peers, servers, result, dry_run, user, job, logger, progress, allow_disruptive)
+        return _sync(
+            relationship, peers, servers, relationships, result, dry_run, user, job, logger, progress, allow_disruptive
+        )
 
 
-def _sync(relationship, peers, servers, result, dry_run, user, job, logger, progress, allow_disruptive):
+def _sync(relationship, peers, servers, relationships, result, dry_run, user, job, logger, progress, allow_disruptive):
     endpoints = _endpoints(servers)
     hooks, sources = {}, {}
     for server in servers:
         try:
-            hooks[server.pk] = rendered_hooks(server)
+            hooks[server.pk] = rendered_hooks(server, relationships[server.pk])
         except DesiredError as exc:
             raise SyncFailed(f'{exc}. Nothing was sent.') from None
-        sources[server.pk] = replication_source(server)
+        sources[server.pk] = replication_source(server, relationships[server.pk])
     extra = [s for s in {src.pk: src for src in sources.values() if src is not None}.values() if s.pk not in hooks]
     for source in extra:
         endpoints[source.pk] = _endpoints([source])[source.pk]
@@ -216,8 +226,10 @@ def _sync(relationship, peers, servers, result, dry_run, user, job, logger, prog
         result.message = 'every peer runs its desired config: nothing to send'
         _log(logger, 'info', result.message)
         if not dry_run:
+            bumps = Bumps()
             for server in servers:
-                record_drift(server, ConfigDriftChoices.IN_SYNC)
+                record_drift(server, ConfigDriftChoices.IN_SYNC, bumps=bumps)
+            bumps.flush()
         return result
 
     targets = [

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.choices import JobStatusChoices
 from core.models import Job
-from utilities.rqworker import any_workers_for_queue
+from utilities.rqworker import any_workers_for_queue, get_queue_for_model
 
 from ...plugin_settings import get_setting
 
@@ -17,28 +17,50 @@ __all__ = ('JobCommand',)
 class JobCommand(BaseCommand):
     """
     A command that enqueues NetBox jobs. Without `--wait` it prints the job ids and returns. With `--wait` it waits
-    for a running RQ worker that serves the job's queue to finish the job, or, when no worker serves it, runs the
-    job here (in this process, without RQ's timeout); then it prints the job's log and result and fails (exit
-    status 1) when a job did not complete.
+    for a running RQ worker that serves the job's queue to finish the job; when no worker serves that queue, or none
+    starts the job within `--start-timeout` seconds (a worker that died still counts as registered for a few
+    minutes), it cancels the queued job and runs it here instead (in this process, without RQ's timeout). Then it
+    prints the job's log and result and fails (exit status 1) when a job did not complete.
     """
 
     def add_arguments(self, parser):
         """`--wait`, and `--json` to print the job data."""
         parser.add_argument('--wait', action='store_true', help='Wait for the job(s) and print their log and result')
+        parser.add_argument(
+            '--start-timeout',
+            type=float,
+            default=15.0,
+            help='With --wait: seconds a worker has to start a job before it is run here instead (default 15)',
+        )
         parser.add_argument('--json', action='store_true', help="With --wait, print each job's data as JSON")
 
     def enqueue(self, job_class, options, **kwargs):
-        """Enqueue `job_class` (in this process when `--wait` and no worker serves its queue); the Job."""
-        if options['wait'] and not self._worker_for(job_class, kwargs.get('instance')):
-            self.stdout.write(f'no RQ worker is running: running {job_class.name} here')
+        """
+        Enqueue `job_class`; with `--wait`, make sure it runs: by a worker that starts it in time, or else here.
+        The Job.
+        """
+        if options['wait'] and not self._worker_for(kwargs.get('instance')):
+            self.stdout.write(f'no RQ worker serves the queue: running {kwargs.get("name") or job_class.name} here')
             return job_class.enqueue(immediate=True, **kwargs)
         job = job_class.enqueue(**kwargs)
         self.stdout.write(f'queued job {job.pk} ({job.name}) in queue {job.queue_name}')
+        if options['wait'] and not self._started(job, options['start_timeout']):
+            job.delete()  # also cancels the queued RQ job
+            self.stdout.write(f'no worker started job {job.pk} within {options["start_timeout"]:g} s: running it here')
+            return job_class.enqueue(immediate=True, **kwargs)
         return job
 
-    def _worker_for(self, job_class, instance):
-        from utilities.rqworker import get_queue_for_model
+    def _started(self, job, timeout):
+        """Whether a worker starts (or ends) the job within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job.refresh_from_db(fields=['status'])
+            if job.status != JobStatusChoices.STATUS_PENDING:
+                return True
+            time.sleep(0.25)
+        return False
 
+    def _worker_for(self, instance):
         # NetBox maps jobs to queues by the bound object's model name (QUEUE_MAPPINGS), as Job.enqueue does.
         model = instance._meta.model_name if instance is not None else None
         try:

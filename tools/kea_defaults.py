@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kealab.control import unix_command  # noqa: E402
 from netbox_kea_ha.kea.ha import KeaVersion  # noqa: E402
 from netbox_kea_ha.kea.normalise import (  # noqa: E402
     RESPELL_KINDS,
@@ -159,31 +159,11 @@ class ThrowawayKea:
         deadline = time.monotonic() + 5
         while True:
             try:
-                return self._command_once(command, arguments)
+                return unix_command(self.socket, command, arguments, timeout=30)
             except (OSError, ValueError):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-
-    def _command_once(self, command: str, arguments: Any) -> dict[str, Any]:
-        request: dict[str, Any] = {'command': command}
-        if arguments is not None:
-            request['arguments'] = arguments
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.settimeout(30)
-            sock.connect(self.socket)
-            sock.sendall(json.dumps(request).encode())
-            buf = b''
-            while True:
-                chunk = sock.recv(1 << 16)
-                if not chunk:
-                    break
-                buf += chunk
-                try:
-                    return dict(json.loads(buf))
-                except ValueError:
-                    continue
-        return dict(json.loads(buf))
 
     def with_infra(self, inner: Mapping[str, Any]) -> dict[str, Any]:
         """A probe config completed with the infra keys."""
@@ -422,7 +402,7 @@ def readable(binary: str, family: str, entries: list[dict[str, Any]], chroot: Pa
         if answer.get('result') != 0:
             raise KeaProbeError(f'Kea refused the options it had accepted one by one: {answer.get("text")}')
         try:
-            kea._command_once('config-get', None)
+            unix_command(kea.socket, 'config-get', timeout=30)
         except (OSError, ValueError):
             return False
         return True
@@ -470,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = measure(args.kea_dhcp4 if family == 'dhcp4' else args.kea_dhcp6, family, args.root)
         version = KeaVersion.parse(doc['kea-version'])
         path = args.out / f'kea-{version.major}.{version.minor}-{family}.json'
+        args.out.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc, indent=1) + '\n')
         count = sum(len(names) for names in doc['options'].values())
         print(

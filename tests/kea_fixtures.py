@@ -2,8 +2,9 @@
 
 - `kea_lab`: a fresh `KeaLab` for one test, closed (every process stopped) after it. Tests that change a
   server's config, kill processes or need special setups build their own servers with it.
-- Ready-made setups, started once per session on first use and already settled (every server in its
-  operational HA state). Each is a tuple of `KeaServer` (server1, server2, ...). They are SHARED by many tests:
+- Ready-made setups, started once per session and already settled (every server in its operational HA
+  state). The first test that needs one starts every setup the selected tests use, all at once, so that they
+  settle together. Each is a tuple of `KeaServer` (server1, server2, ...). They are SHARED by many tests:
   tests must only read from them (status-get, config-get, version-get, list-commands, ...) and must never
   change them (no config-set/reload, ha-scopes, maintenance, kills, lease changes):
     `lb_pair`       load-balancing primary + secondary
@@ -24,7 +25,9 @@ building it (about 40 s per root, needs root and apt); otherwise they are skippe
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -32,9 +35,11 @@ from kealab import KeaLab, KeaServer
 from kealab.roots import root_ready
 
 __all__ = (
+    'KEA_GIT',
     'hs_pair',
     'hub_spoke',
     'kea_lab',
+    'kea_source',
     'lb6_pair',
     'lb_pair',
     'lb_pair_auth',
@@ -42,6 +47,20 @@ __all__ = (
     'pb_pair',
     'requires_kea',
 )
+
+
+#: A local clone of Kea's git repository (bare), for tests that check tables against Kea's own source.
+KEA_GIT = Path('/work/.mirror/isc-projects+kea/repo')
+
+
+def kea_source(tag: str, path: str) -> str:
+    """A file of Kea's source at a release tag (`Kea-2.6.3`); skips the test when the mirror or tag is missing."""
+    if not KEA_GIT.exists():
+        pytest.skip('no local Kea git mirror')
+    result = subprocess.run(['git', '-C', str(KEA_GIT), 'show', f'{tag}:{path}'], capture_output=True, text=True)
+    if result.returncode:
+        pytest.skip(f'{tag}:{path} is not in the Kea mirror')
+    return result.stdout
 
 
 def requires_kea(*versions: str) -> pytest.MarkDecorator:
@@ -65,50 +84,108 @@ def kea_lab() -> Iterator[KeaLab]:
         yield lab
 
 
-def _shared(build: Callable[[KeaLab], list[KeaServer]]) -> Iterator[tuple[KeaServer, ...]]:
-    with KeaLab() as lab:
-        servers = build(lab)
-        lab.wait_ha(servers, timeout=SETTLE_TIMEOUT)
-        yield tuple(servers)
+#: How each shared setup is built (not started): the fixture of that name returns its servers.
+SHARED_SETUPS: dict[str, Callable[[KeaLab], list[KeaServer]]] = {
+    'lb_pair': lambda lab: lab.load_balancing(start=False),
+    'lb_trio': lambda lab: lab.load_balancing(backup=True, start=False),
+    'hs_pair': lambda lab: lab.hot_standby(start=False),
+    'pb_pair': lambda lab: lab.passive_backup(backups=1, start=False),
+    'lb_pair_auth': lambda lab: lab.load_balancing(auth=True, start=False),
+    'lb6_pair': lambda lab: lab.load_balancing(family=6, start=False),
+    'hub_spoke': lambda lab: lab.hub_and_spoke(kea='2.6', start=False),
+}
+_NEEDS = {'hub_spoke': '2.6'}
+_WANTED = pytest.StashKey[set[str]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note which shared setups the selected tests use (after -k/-m deselection), so that the first test that
+    needs one starts them all at once: they settle together instead of one after another (3-5 s each)."""
+    used = {name for item in items for name in getattr(item, 'fixturenames', ()) if name in SHARED_SETUPS}
+    config.stash[_WANTED] = {name for name in used if name not in _NEEDS or root_ready(_NEEDS[name])}
+
+
+class _SharedLabs:
+    """The shared setups of this session, each in its own lab; started in groups, waited for together."""
+
+    def __init__(self, wanted: set[str]) -> None:
+        self.wanted = wanted
+        self.labs: dict[str, KeaLab] = {}
+        self.servers: dict[str, tuple[KeaServer, ...]] = {}
+
+    def get(self, name: str) -> tuple[KeaServer, ...]:
+        if name not in self.servers:
+            self._start([name, *sorted(self.wanted - set(self.servers) - {name})])
+        return self.servers[name]
+
+    def _start(self, names: list[str]) -> None:
+        built: dict[str, list[KeaServer]] = {}
+        try:
+            for name in names:
+                lab = self.labs[name] = KeaLab()
+                built[name] = servers = SHARED_SETUPS[name](lab)
+                lab.start(servers)
+            for name in names:
+                self.labs[name].wait_ha(built[name], timeout=SETTLE_TIMEOUT)
+                self.servers[name] = tuple(built[name])
+        except BaseException:
+            for name in names:  # a setup that did not come up is stopped now; the next test asking tries again
+                if name not in self.servers and name in self.labs:
+                    self.labs.pop(name).close()
+            raise
+
+    def close(self) -> None:
+        for lab in self.labs.values():
+            lab.close()
 
 
 @pytest.fixture(scope='session')
-def lb_pair() -> Iterator[tuple[KeaServer, ...]]:
+def _shared_labs(request: pytest.FixtureRequest) -> Iterator[_SharedLabs]:
+    shared = _SharedLabs(request.config.stash.get(_WANTED, set()))
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+@pytest.fixture(scope='session')
+def lb_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled load-balancing DHCPv4 pair (server1 primary, server2 secondary). Read-only."""
-    yield from _shared(lambda lab: lab.load_balancing())
+    return _shared_labs.get('lb_pair')
 
 
 @pytest.fixture(scope='session')
-def lb_trio() -> Iterator[tuple[KeaServer, ...]]:
+def lb_trio(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled load-balancing DHCPv4 pair plus a backup (server3). Read-only."""
-    yield from _shared(lambda lab: lab.load_balancing(backup=True))
+    return _shared_labs.get('lb_trio')
 
 
 @pytest.fixture(scope='session')
-def hs_pair() -> Iterator[tuple[KeaServer, ...]]:
+def hs_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled hot-standby DHCPv4 pair (server1 primary, server2 standby). Read-only."""
-    yield from _shared(lambda lab: lab.hot_standby())
+    return _shared_labs.get('hs_pair')
 
 
 @pytest.fixture(scope='session')
-def pb_pair() -> Iterator[tuple[KeaServer, ...]]:
+def pb_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled passive-backup DHCPv4 relationship (server1 primary, server2 backup). Read-only."""
-    yield from _shared(lambda lab: lab.passive_backup(backups=1))
+    return _shared_labs.get('pb_pair')
 
 
 @pytest.fixture(scope='session')
-def lb_pair_auth() -> Iterator[tuple[KeaServer, ...]]:
+def lb_pair_auth(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled load-balancing DHCPv4 pair with basic auth on both Control Agents. Read-only."""
-    yield from _shared(lambda lab: lab.load_balancing(auth=True))
+    return _shared_labs.get('lb_pair_auth')
 
 
 @pytest.fixture(scope='session')
-def lb6_pair() -> Iterator[tuple[KeaServer, ...]]:
+def lb6_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled load-balancing DHCPv6 pair. Read-only."""
-    yield from _shared(lambda lab: lab.load_balancing(family=6))
+    return _shared_labs.get('lb6_pair')
 
 
 @pytest.fixture(scope='session')
-def hub_spoke() -> Iterator[tuple[KeaServer, ...]]:
+def hub_spoke(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled Kea 2.6 hub (server1) with two branches (server2, server3), all in hot-standby. Read-only."""
-    yield from _shared(lambda lab: lab.hub_and_spoke(kea='2.6'))
+    return _shared_labs.get('hub_spoke')

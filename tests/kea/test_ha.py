@@ -4,11 +4,11 @@ Kea 2.2.0, 2.6.3, 3.0.3) and against the defaults a real Kea 2.2 fills in (confi
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.kea_fixtures import kea_source
 
 from kealab import KeaServer
 from netbox_kea_ha.kea.client import KeaClient
@@ -27,7 +27,6 @@ from netbox_kea_ha.kea.ha import (
     parameter,
 )
 
-KEA_GIT = Path('/work/.mirror/isc-projects+kea/repo')
 TAGS = {'Kea-2.2.0': KeaVersion(2, 2, 0), 'Kea-2.6.3': KeaVersion(2, 6, 3), 'Kea-3.0.3': KeaVersion(3, 0, 3)}
 
 
@@ -134,15 +133,6 @@ def test_peer_keys_render_order() -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _kea_source(tag: str, path: str) -> str:
-    if not (KEA_GIT / 'HEAD').exists() and not KEA_GIT.exists():
-        pytest.skip('no local Kea git mirror')
-    result = subprocess.run(['git', '-C', str(KEA_GIT), 'show', f'{tag}:{path}'], capture_output=True, text=True)
-    if result.returncode:
-        pytest.skip(f'{tag} not in the Kea mirror')
-    return result.stdout
-
-
 def _defaults(source: str, table: str) -> dict[str, Any]:
     body = re.search(table + r' = \{(.*?)\n\};', source, re.S)
     assert body, table
@@ -153,9 +143,9 @@ def _defaults(source: str, table: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize('tag', list(TAGS))
-def test_defaults_match_kea_source(tag: str) -> None:
+def test_defaults_matchkea_source(tag: str) -> None:
     """Every default in HA_PARAMETERS equals Kea's SimpleDefaults for that release, per mode."""
-    source = _kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
+    source = kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
     version = TAGS[tag]
     general = _defaults(source, 'HA_CONFIG_DEFAULTS')
     lb = general | _defaults(source, 'HA_CONFIG_LB_DEFAULTS')
@@ -168,9 +158,9 @@ def test_defaults_match_kea_source(tag: str) -> None:
 
 
 @pytest.mark.parametrize('tag', list(TAGS))
-def test_bounds_match_kea_source(tag: str) -> None:
+def test_bounds_matchkea_source(tag: str) -> None:
     """Integer parameters: uint16 / uint32 exactly as Kea's parser reads them."""
-    source = _kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
+    source = kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
     kea = {
         key: {'uint16_t': 65535, 'uint32_t': 4294967295}[kind]
         for kind, key in re.findall(r'getAndValidateInteger<(uint\d+_t)>\(\w+, "([a-z-]+)"\)', source)

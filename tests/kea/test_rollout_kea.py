@@ -178,9 +178,8 @@ def test_a_peer_whose_config_does_not_differ_gets_no_config_set(kea_lab):
         assert received(server, marks[server.name], 'config-set') == 0
 
 
-def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(kea_lab):
-    servers = kea_lab.load_balancing()
-    kea_lab.wait_ha(servers, timeout=SETTLE)
+def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(lb_pair):
+    servers = lb_pair  # the shared pair: this rollout must not send it anything (and the test says if it did)
     desired = desired_configs(servers, add_timer_and_subnet)
     ha_of(desired['server2'])['this-server-name'] = 'server9'
     marks = log_marks(servers)
@@ -191,7 +190,6 @@ def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(kea_
     for server in servers:
         lines = server.log_lines()[marks[server.name] :]
         assert not any('Received command' in line for line in lines), lines
-    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
 
 
 @pytest.mark.parametrize('handover', [False, True], ids=['rolling', 'with-handover'])
@@ -279,7 +277,7 @@ def test_control_agent_killed_in_the_middle(kea_lab):
     report = rollout(
         targets(servers, desired_configs(servers, add_timer_and_subnet)),
         progress=kill_ca_while_settling,
-        settle_timeout=6.0,
+        settle_timeout=3.0,  # any bound proves it: the Control Agent is gone until the test restarts it
     )
     assert not report.ok
     peer2 = report.peer('server2')
@@ -380,9 +378,8 @@ def test_disruptive_change_needs_the_flag(kea_lab):
     assert [ha_of(running(s))['mode'] for s in servers] == ['hot-standby', 'hot-standby']
 
 
-def test_plan_sends_nothing_and_shows_the_diff(kea_lab):
-    servers = kea_lab.load_balancing()
-    kea_lab.wait_ha(servers, timeout=SETTLE)
+def test_plan_sends_nothing_and_shows_the_diff(lb_pair):
+    servers = lb_pair  # the shared pair: a plan only reads (and the test says if it did more)
     desired = desired_configs(servers, add_timer_and_subnet)
     marks = log_marks(servers)
     report = plan(targets(servers, desired))

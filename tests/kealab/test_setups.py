@@ -126,15 +126,17 @@ def test_hot_standby_with_backup_and_passive_backup_with_two_backups(kea_lab):
 
 
 def test_parameters_override_and_drop(kea_lab):
-    servers = kea_lab.load_balancing(parameters={'heartbeat-delay': 2000, 'max-unacked-clients': None}, start=False)
+    # heartbeat-delay 500 instead of 1000: overridden, and the pair settles twice as fast.
+    servers = kea_lab.load_balancing(parameters={'heartbeat-delay': 500, 'max-unacked-clients': None}, start=False)
     relationship = servers[0].config['Dhcp4']['hooks-libraries'][1]['parameters']['high-availability'][0]
-    assert relationship['heartbeat-delay'] == 2000
+    assert relationship['heartbeat-delay'] == 500
     assert 'max-unacked-clients' not in relationship
     assert not servers[0].dhcp.alive and not servers[0].ca.alive
     kea_lab.start(servers)
     kea_lab.wait_ha(servers)
     running = servers[0].command('config-get')['arguments']['Dhcp4']['hooks-libraries'][1]
-    assert running['parameters']['high-availability'][0]['heartbeat-delay'] == 2000
+    assert running['parameters']['high-availability'][0]['heartbeat-delay'] == 500
+    assert running['parameters']['high-availability'][0]['max-unacked-clients'] == 10  # Kea's default
 
 
 def test_tls_setup_settles_and_requires_client_certificates(kea_lab):
@@ -164,10 +166,9 @@ def test_dedicated_listener_setup(kea_lab):
     assert _status(servers[0])['ha-servers']['remote']['in-touch'] is True
 
 
-def test_wait_ha_timeout_names_each_state(kea_lab):
-    servers = kea_lab.load_balancing(wait=True)
-    with pytest.raises(LabError) as info:
-        kea_lab.wait_ha(servers, timeout=0.5, states={'server1': 'partner-down'})
+def test_wait_ha_timeout_names_each_state(lb_pair, kea_lab):
+    with pytest.raises(LabError) as info:  # wait_ha only reads: the shared pair serves
+        kea_lab.wait_ha(lb_pair, timeout=0.5, states={'server1': 'partner-down'})
     message = str(info.value)
     assert 'did not settle within 0.5 s' in message
     assert 'server1 load-balancing (want partner-down)' in message

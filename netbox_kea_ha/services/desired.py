@@ -12,7 +12,7 @@ from ..choices import HARoleChoices
 from ..crypto import SecretError
 from ..kea.diff import diff_configs
 from ..kea.normalise import normalise
-from ..kea.replicate import KeySets, ReplicationError, build_peer_config
+from ..kea.replicate import KeySets, ReplicationError, build_peer_config, config_root
 from ..plugin_settings import get_setting
 from .intent import ordered_peers, render_context, server_relationships
 
@@ -112,8 +112,28 @@ def desired_config(server, running, source_config=None, relationships=None, hook
         raise DesiredError(f'the desired config of {server} cannot be built: {exc}') from None
 
 
+#: Top-level lists that can be large and that no other part of a config is read against: when both configs hold
+#: the very same value, it is left out of the normalised comparison (inherited values come from the globals, which
+#: stay in).
+_BULK_KEYS = ('subnet4', 'subnet6', 'shared-networks', 'reservations')
+
+
 def same_config(a, b, version=None):
-    """Whether Kea would treat two configs as the same (compared in normalised form)."""
+    """
+    Whether Kea would treat two configs as the same: equal as they are, or equal once normalised. Large lists that
+    are identical on both sides (subnets, shared networks, global reservations) are not normalised: a no-op sync
+    of a big config costs the comparison of its HA block and globals, not of every subnet.
+    """
+    if a == b:
+        return True
+    root_a, inner_a = config_root(a)
+    root_b, inner_b = config_root(b)
+    if root_a != root_b:
+        return False
+    same = [k for k in _BULK_KEYS if k in inner_a and k in inner_b and inner_a[k] == inner_b[k]]
+    if same:
+        a = {root_a: {k: v for k, v in inner_a.items() if k not in same}}
+        b = {root_b: {k: v for k, v in inner_b.items() if k not in same}}
     return normalise(a, version=version) == normalise(b, version=version)
 
 

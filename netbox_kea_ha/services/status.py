@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ..choices import ConfigDriftChoices
-from ..kea.client import gather, gather_sync
 from ..kea.ha import HAState, KeaVersion
 from ..models import HAPeer, KeaServer
 from .desired import DesiredError, desired_config, relationships_by_server, replication_source, same_config
 from .endpoints import server_endpoints
+from .fleet import read_all
 from .intent import server_relationships
 
 __all__ = (
@@ -111,7 +111,7 @@ def read_servers(servers, configs=True, timeout=None):
             version = (await kea.version_get()).text.splitlines()[0].strip()
         return status, version, config
 
-    outcomes = gather_sync(gather([built[s.pk] for s in reachable], call))
+    outcomes = read_all([built[s.pk] for s in reachable], call)
     for server, outcome in zip(reachable, outcomes, strict=True):
         reading = readings[server.pk]
         if outcome.ok:

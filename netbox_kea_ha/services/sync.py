@@ -20,7 +20,6 @@ A sync (or restore) holds the advisory lock of every relationship of the servers
 from dataclasses import dataclass, field
 
 from ..choices import ConfigDriftChoices, HARoleChoices
-from ..kea.client import gather, gather_sync
 from ..kea.detect import DetectionError, detect
 from ..kea.rollout import PeerOutcome, RolloutError, Target, rollout
 from ..models import SnapshotActionChoices, SnapshotResultChoices
@@ -34,6 +33,7 @@ from .desired import (
     same_config,
 )
 from .endpoints import EndpointError, server_endpoint
+from .fleet import read_all
 from .intent import ordered_peers, server_relationships
 from .locks import relationship_locks
 from .snapshots import finish_snapshot, snapshot_config, take_snapshot
@@ -132,7 +132,7 @@ def _log(logger, level, message):
 
 def _read_configs(servers, endpoints):
     """`{server.pk: config}` of every server, read at once; raises SyncFailed naming every server not read."""
-    outcomes = gather_sync(gather([endpoints[s.pk] for s in servers], lambda kea: kea.config_get()))
+    outcomes = read_all([endpoints[s.pk] for s in servers], lambda kea: kea.config_get())
     configs, problems = {}, []
     for server, outcome in zip(servers, outcomes, strict=True):
         if outcome.ok:

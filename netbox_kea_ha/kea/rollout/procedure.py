@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..client import Endpoint, KeaClient, KeaConfig
@@ -32,8 +31,7 @@ from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
 from ..findings import Finding, errors
-from ..ha import ACTIVE_ROLES, HAMode, HARole, HAState, KeaVersion
-from ..normalise import family_of
+from ..ha import ACTIVE_ROLES, HAMode, HARole, KeaVersion
 from ..replicate import ConfigError, config_root
 from ..status import ServerStatus
 from .checks import (
@@ -41,12 +39,11 @@ from .checks import (
     disruptive_changes,
     health_problem,
     missing_hooks,
-    named_relationship,
     relationships_disagree,
     role_rank,
-    settle_problem,
 )
-from .report import PeerOutcome, PeerReport, Progress, ProgressCallback, RolloutReport, Step
+from .peer import PeerState, Target, View, relationship_state, settled_text, unsettled
+from .report import PeerOutcome, Progress, ProgressCallback, RolloutReport, Step
 
 __all__ = (
     'ClientFactory',
@@ -83,100 +80,6 @@ class RolloutError(ValueError):
     """The targets themselves are unusable (no targets, duplicate names, a desired config that is not a config)."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """One peer to push: its name in the relationship (`this-server-name`), how to reach it, what it should run.
-
-    `version`: the Kea version NetBox knows for it, used to validate before anything is read; the version the
-    server reports is used from then on.
-    """
-
-    name: str
-    endpoint: Endpoint
-    desired: Mapping[str, Any] = field(repr=False)
-    version: KeaVersion | None = None
-
-
-class _Peer:
-    """Working state of one peer during a rollout."""
-
-    def __init__(self, target: Target, client: KeaClient) -> None:
-        self.target = target
-        self.name = target.name
-        self.client = client
-        self.report = PeerReport(name=target.name, url=target.endpoint.url, version=target.version)
-        self.desired_detection: Detection | None = None
-        self.running: KeaConfig | None = None
-        self._running_detection: Detection | None = None
-        self._running_detected = False
-        self.read_error: str | None = None
-        self.version: KeaVersion | None = target.version
-        self.family = family_of(config_root(target.desired)[0])
-        #: The local HA state of each of its relationships (by this server's name in it) before the push.
-        self.states_before: dict[str, str] = {}
-        #: After a rollback: whether it is back on its previous config with its hooks loaded and HA settled.
-        self.recovered = False
-
-    @property
-    def running_detection(self) -> Detection | None:
-        """The HA relationships of the running config (detected when first needed: a peer whose config does
-        not differ never needs them); None when it has no readable HA block."""
-        if not self._running_detected and self.running is not None:
-            self._running_detected = True
-            try:
-                self._running_detection = detect(self.running.config, version=self.version)
-            except DetectionError:
-                self._running_detection = None
-        return self._running_detection
-
-    @property
-    def role(self) -> str | None:
-        """Its role in the relationship being pushed (the one that names it, on a hub)."""
-        view = self._own_view
-        return view[2] if view else None
-
-    @property
-    def mode(self) -> Any:
-        """The mode of the relationship being pushed."""
-        view = self._own_view
-        return view[1] if view else None
-
-    @property
-    def _own_view(self) -> _View | None:
-        detection = self.desired_detection
-        index = named_relationship(detection, self.name) if detection else None
-        return None if index is None else self.desired_views[index]
-
-    @property
-    def desired_views(self) -> list[_View]:
-        """Each relationship of the desired config as this server takes part in it (a hub has several)."""
-        return _views(self.desired_detection)
-
-    @property
-    def running_views(self) -> list[_View]:
-        """Each relationship of the running config (the desired ones when the running config has none)."""
-        return _views(self.running_detection) or self.desired_views
-
-    def accepted(self, name: str) -> frozenset[str]:
-        """States besides the operational one that count as settled for its relationship `name`: partner-down,
-        when it was in partner-down before the push (a forced push while its partner is away)."""
-        return _PARTNER_DOWN if self.states_before.get(name) == HAState.PARTNER_DOWN else frozenset()
-
-
-#: This server's name, the mode and this server's role in one relationship.
-_View = tuple[str, Any, Any]
-_PARTNER_DOWN = frozenset({HAState.PARTNER_DOWN})
-
-
-def _views(detection: Detection | None) -> list[_View]:
-    if detection is None:
-        return []
-    return [
-        (name, rel.mode, role)
-        for name, rel, role in zip(detection.this_server_names, detection.relationships, detection.roles, strict=True)
-    ]
-
-
 class _Rollout:
     def __init__(
         self,
@@ -207,7 +110,7 @@ class _Rollout:
         self.client_factory = client_factory
         given = dict(clients or {})
         self.owned = [t.name for t in targets if t.name not in given]
-        self.peers = [_Peer(t, given.get(t.name) or client_factory(t.endpoint)) for t in targets]
+        self.peers = [PeerState(t, given.get(t.name) or client_factory(t.endpoint)) for t in targets]
         self.report = RolloutReport(peers=[p.report for p in self.peers], dry_run=dry_run)
         self.started = time.monotonic()
         self.read_started = self.started
@@ -215,17 +118,17 @@ class _Rollout:
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
-    def emit(self, step: str, state: str, message: str = '', peer: _Peer | None = None) -> None:
+    def emit(self, step: str, state: str, message: str = '', peer: PeerState | None = None) -> None:
         if self.progress is not None:
             self.progress(Progress(step=step, state=state, message=message, peer=peer.name if peer else None))
 
-    def record(self, peer: _Peer, name: str, ok: bool, text: str, started: float) -> Step:
+    def record(self, peer: PeerState, name: str, ok: bool, text: str, started: float) -> Step:
         step = Step(name=name, ok=ok, text=text, seconds=time.monotonic() - started)
         peer.report.steps.append(step)
         self.emit(name, 'ok' if ok else 'failed', text, peer)
         return step
 
-    def fail(self, peer: _Peer, message: str) -> None:
+    def fail(self, peer: PeerState, message: str) -> None:
         if peer.report.error is None:
             peer.report.error = message
 
@@ -277,7 +180,7 @@ class _Rollout:
         self.versions = {p.name: _pool().submit(self.version_of, p) for p in self.peers if p.target.version is None}
         return [_pool().submit(self.config_of, p) for p in self.peers]
 
-    def version_of(self, peer: _Peer) -> KeaVersion | str:
+    def version_of(self, peer: PeerState) -> KeaVersion | str:
         try:
             # Its own client: it runs beside the config-get of the same peer.
             with self.client_factory(peer.target.endpoint) as client:
@@ -285,7 +188,7 @@ class _Rollout:
         except KeaError as exc:
             return str(exc)
 
-    def config_of(self, peer: _Peer) -> KeaConfig | str:
+    def config_of(self, peer: PeerState) -> KeaConfig | str:
         try:
             return peer.client.config_get()
         except KeaError as exc:
@@ -310,7 +213,7 @@ class _Rollout:
             peer.running = running
             self.record(peer, 'config-get', True, f'Kea {version}', self.read_started)
 
-    def diff(self) -> list[_Peer]:
+    def diff(self) -> list[PeerState]:
         """Compare each peer's running config with its desired one; the peers that differ."""
         changed = []
         for peer in self.peers:
@@ -328,7 +231,7 @@ class _Rollout:
                 self.record(peer, 'diff', True, f'{len(diff)} change(s): ' + ', '.join(diff.paths[:5]), started)
         return changed
 
-    def disruptive(self, changed: Sequence[_Peer]) -> list[str]:
+    def disruptive(self, changed: Sequence[PeerState]) -> list[str]:
         out: list[str] = []
         for peer in changed:
             if peer.desired_detection is None:
@@ -340,8 +243,8 @@ class _Rollout:
             out.extend(disruptive_changes(peer.name, running, peer.desired_detection))
         return out
 
-    def statuses(self, peers: Sequence[_Peer]) -> list[ServerStatus | str]:
-        def status_of(peer: _Peer) -> ServerStatus | str:
+    def statuses(self, peers: Sequence[PeerState]) -> list[ServerStatus | str]:
+        def status_of(peer: PeerState) -> ServerStatus | str:
             try:
                 return peer.client.status_get()
             except KeaError as exc:
@@ -359,10 +262,10 @@ class _Rollout:
             if isinstance(status, str):
                 problems.append(f'{peer.name}: status-get failed: {status}')
                 continue
-            peer.report.state = _state(status, peer.name)
+            peer.report.state = relationship_state(status, peer.name)
             views = peer.running_views
             for name, mode, role in views:
-                peer.states_before[name] = _state(status, name) or ''
+                peer.states_before[name] = relationship_state(status, name) or ''
                 if role not in ACTIVE_ROLES:
                     continue
                 problem = health_problem(status, name, mode, role)
@@ -374,7 +277,7 @@ class _Rollout:
         self.emit('health', 'ok', 'every active peer is in its operational state')
         return None
 
-    def test_configs(self, changed: Sequence[_Peer]) -> bool:
+    def test_configs(self, changed: Sequence[PeerState]) -> bool:
         for peer in changed:
             detection = peer.running_detection
             relationships = (detection.relationships if detection else ()) + (
@@ -403,7 +306,7 @@ class _Rollout:
 
     # -- one peer -------------------------------------------------------------------------------------------
 
-    def set_config(self, peer: _Peer, config: Mapping[str, Any], step: str) -> bool:
+    def set_config(self, peer: PeerState, config: Mapping[str, Any], step: str) -> bool:
         started = time.monotonic()
         self.emit(step, 'start', '', peer)
         try:
@@ -414,7 +317,7 @@ class _Rollout:
         self.record(peer, step, True, f'hash {text}' if text else 'Configuration successful.', started)
         return True
 
-    def check_hooks(self, peer: _Peer, detection: Detection | None) -> bool:
+    def check_hooks(self, peer: PeerState, detection: Detection | None) -> bool:
         started = time.monotonic()
         try:
             commands = peer.client.list_commands()
@@ -429,7 +332,7 @@ class _Rollout:
         self.record(peer, 'hooks', True, 'HA and lease hooks loaded', started)
         return True
 
-    def wait_settled(self, peers: Sequence[_Peer], views: Callable[[_Peer], list[_View]]) -> list[_Peer]:
+    def wait_settled(self, peers: Sequence[PeerState], views: Callable[[PeerState], list[View]]) -> list[PeerState]:
         """Poll until every peer has settled in each of its relationships (`views`) or the time is up; the peers
         that did not settle."""
         started = time.monotonic()
@@ -445,13 +348,13 @@ class _Rollout:
                     last[peer.name] = f'status-get failed: {status}'
                     still.append(peer)
                     continue
-                peer.report.state = _state(status, peer.name)
-                problem = _unsettled(status, peer, views(peer))
+                peer.report.state = relationship_state(status, peer.name)
+                problem = unsettled(status, peer, views(peer))
                 if problem:
                     last[peer.name] = problem
                     still.append(peer)
                 else:
-                    self.record(peer, 'settle', True, _settled_text(status, views(peer)), started)
+                    self.record(peer, 'settle', True, settled_text(status, views(peer)), started)
             waiting = still
             if not waiting or time.monotonic() >= deadline:
                 break
@@ -461,7 +364,7 @@ class _Rollout:
             self.record(peer, 'settle', False, text, started)
         return waiting
 
-    def write_config(self, peer: _Peer) -> bool:
+    def write_config(self, peer: PeerState) -> bool:
         started = time.monotonic()
         try:
             written = peer.client.config_write()
@@ -471,7 +374,7 @@ class _Rollout:
         self.record(peer, 'config-write', True, written.text or f'{written.filename}', started)
         return True
 
-    def rollback(self, peer: _Peer) -> None:
+    def rollback(self, peer: PeerState) -> None:
         """Set the peer's previous config back and wait for it to recover; outcome ROLLED_BACK or FAILED, and
         `peer.recovered` once it has settled again."""
         assert peer.running is not None
@@ -488,13 +391,13 @@ class _Rollout:
         has_ha = peer.running_detection is not None and peer.running_detection.has_ha
         peer.recovered = not has_ha or not self.wait_settled([peer], lambda p: p.running_views)
 
-    def partner_for_handover(self, peer: _Peer) -> _Peer | None:
+    def partner_for_handover(self, peer: PeerState) -> PeerState | None:
         """The load-balancing partner that can serve this peer's scope while it restarts (handover on)."""
         if not self.handover or peer.mode != HAMode.LOAD_BALANCING or peer.role not in _LB_ROLES:
             return None
         return next((p for p in self.peers if p is not peer and p.role in _LB_ROLES and p.running is not None), None)
 
-    def set_scopes(self, partner: _Peer, scopes: list[str], step: str, for_peer: _Peer) -> bool:
+    def set_scopes(self, partner: PeerState, scopes: list[str], step: str, for_peer: PeerState) -> bool:
         started = time.monotonic()
         try:
             text = partner.client.ha_scopes(scopes)
@@ -504,7 +407,7 @@ class _Rollout:
         self.record(for_peer, step, True, f'{partner.name} serves {", ".join(scopes)} ({text})', started)
         return True
 
-    def push_one(self, peer: _Peer) -> bool:
+    def push_one(self, peer: PeerState) -> bool:
         """config-set, hooks, settle, config-write on one peer; rolled back on failure.
 
         With `handover`, a load-balancing partner first takes this peer's scope (`ha-scopes`) and hands it back
@@ -524,7 +427,7 @@ class _Rollout:
                 self.emit('handback', 'info', f'{partner.name} keeps serving both scopes: {peer.name} is not back')
         return ok
 
-    def push_steps(self, peer: _Peer) -> bool:
+    def push_steps(self, peer: PeerState) -> bool:
         if not self.set_config(peer, peer.target.desired, 'config-set'):
             self.fail(peer, f'config-set failed: {peer.report.steps[-1].text}')
             self.rollback(peer)
@@ -547,16 +450,16 @@ class _Rollout:
 
     # -- the whole ----------------------------------------------------------------------------------------------
 
-    def push_rolling(self, ordered: Sequence[_Peer]) -> None:
+    def push_rolling(self, ordered: Sequence[PeerState]) -> None:
         for index, peer in enumerate(ordered):
             if not self.push_one(peer):
                 for rest in ordered[index + 1 :]:
                     self.emit('config-set', 'info', f'not attempted: the rollout stopped at {peer.name}', rest)
                 return
 
-    def push_disruptive(self, ordered: Sequence[_Peer]) -> None:
-        done: list[_Peer] = []
-        failed: _Peer | None = None
+    def push_disruptive(self, ordered: Sequence[PeerState]) -> None:
+        done: list[PeerState] = []
+        failed: PeerState | None = None
         for peer in ordered:
             done.append(peer)  # a refused config-set can have unloaded its hooks too: every peer tried goes back
             if not (
@@ -568,11 +471,11 @@ class _Rollout:
                 break
         if failed is None:
             with_ha = [p for p in done if p.desired_detection and p.desired_detection.has_ha]
-            unsettled = self.wait_settled(with_ha, lambda p: p.desired_views)
-            if unsettled:
-                for peer in unsettled:
+            not_settled = self.wait_settled(with_ha, lambda p: p.desired_views)
+            if not_settled:
+                for peer in not_settled:
                     self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
-                failed = unsettled[0]
+                failed = not_settled[0]
             elif self.write:
                 for peer in done:
                     if not self.write_config(peer):
@@ -628,26 +531,6 @@ class _Rollout:
         else:
             self.push_rolling(ordered)
         return self.finish()
-
-
-def _state(status: ServerStatus, name: str) -> str | None:
-    """The local HA state of this server's relationship `name` (the first one when names are not reported)."""
-    rel = status.relationship(name) or status.ha
-    return rel.local.state if rel else None
-
-
-def _unsettled(status: ServerStatus, peer: _Peer, views: Sequence[_View]) -> str | None:
-    """Why the peer has not settled in one of its relationships yet (None once it has in every one)."""
-    for name, mode, role in views:
-        problem = settle_problem(status, name, mode, role, accept=peer.accepted(name))
-        if problem:
-            return f'{name}: {problem}' if len(views) > 1 else problem
-    return None
-
-
-def _settled_text(status: ServerStatus, views: Sequence[_View]) -> str:
-    states = [_state(status, name) or '?' for name, _mode, _role in views]
-    return ', '.join(states) + (', partner in touch' if all(s != HAState.PARTNER_DOWN for s in states) else '')
 
 
 def _plausible(version: KeaVersion, running: KeaConfig) -> bool:

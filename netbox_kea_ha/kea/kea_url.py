@@ -9,7 +9,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-__all__ = ('KeaUrl', 'ip_literal', 'parse_kea_url')
+__all__ = ('KeaUrl', 'ip_literal', 'parse_kea_url', 'without_credentials')
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,19 @@ class KeaUrl:
     def address(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         """The host as an IP address, or None when it is not an IP literal (Kea refuses names)."""
         return ip_literal(self.stripped_hostname)
+
+
+#: `scheme://user:password@`: credentials someone put into a URL.
+_CREDENTIALS = re.compile(r'://[^/@\s:]*:([^/@\s]+)@')
+
+
+def without_credentials(text: str, url: str) -> str:
+    """`text` (a message about `url`) with the password of a `scheme://user:password@host` URL replaced by `***`
+    wherever it appears: Kea's URL messages quote the URL and the parts it failed on, and a password put there
+    must not reach a finding or a log."""
+    for password in _CREDENTIALS.findall(url):
+        text = text.replace(password, '***')
+    return text
 
 
 def parse_kea_url(url: str) -> KeaUrl:

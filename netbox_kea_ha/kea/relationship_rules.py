@@ -14,7 +14,7 @@ from typing import Any
 
 from .findings import FindingCollector
 from .ha import HA_PARAMETERS, OLDEST_VERSION, HAMode, HAParameter, HARole, HAState, KeaVersion, Peer, Relationship
-from .kea_url import KeaUrl, parse_kea_url
+from .kea_url import KeaUrl, parse_kea_url, without_credentials
 
 __all__ = ('check_relationship', 'effective_version', 'is_int', 'trim')
 
@@ -330,17 +330,17 @@ def _check_peer_url_and_tls(
     if info.url_text is None:
         return
     if info.url is None:
-        out.error('url', f'invalid URL: {info.url_error} for server {name}', 'ha.invalid-url')
+        message = f'invalid URL: {info.url_error} for server {name}'
+        out.error('url', without_credentials(message, info.url_text), 'ha.invalid-url')
         return
     url = info.url
     host = url.stripped_hostname
     if url.address() is None:
-        out.error(
-            'url',
+        message = (
             f"bad url '{url.to_text()}': Failed to convert string to address '{host}': Invalid argument "
-            f'for server {name}',
-            'ha.url-not-ip',
+            f'for server {name}'
         )
+        out.error('url', without_credentials(message, info.url_text), 'ha.url-not-ip')
         return
     effective: dict[str, str] = {}
     for key in _TLS_KEYS:

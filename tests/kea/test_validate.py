@@ -616,3 +616,27 @@ def test_library_paths_of_263_and_later() -> None:
     ]
     assert [f.code for f in validate_hooks_libraries(hooks, version=V26)] == ['hooks.blank-library']
     assert validate_hooks_libraries(hooks[:1], version=V22, hooks_dir=HOOKS) == [], 'Kea 2.2 loads any path'
+
+
+@pytest.mark.parametrize(
+    ('url', 'code', 'message'),
+    [
+        (
+            'http://ha:s3cret@127.0.0.2:8000/',
+            'ha.invalid-url',
+            'invalid URL: invalid port number ***@127.0.0.2:8000 in http://ha:***@127.0.0.2:8000/ for server server2',
+        ),
+        (
+            'http://ha:s3cret@127.0.0.2/',
+            'ha.invalid-url',
+            'invalid URL: invalid port number ***@127.0.0.2 in http://ha:***@127.0.0.2/ for server server2',
+        ),
+    ],
+)
+def test_a_password_put_into_a_peer_url_is_never_quoted(url: str, code: str, message: str) -> None:
+    """Kea refuses such a URL with a text that quotes it (and the part it failed on): ours hides the password."""
+    finding = only(
+        validate_relationship(lb(peers=(peer('server1', 'primary'), peer('server2', 'secondary', url)))), code
+    )
+    assert finding.message == message
+    assert 's3cret' not in str(finding)

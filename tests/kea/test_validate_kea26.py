@@ -28,6 +28,7 @@ from .test_validate_kea22 import (
     REJECTED,
     KeaLoad,
     Rejected,
+    assert_first_error,
     check_kea_refused,
     config,
     load_all,
@@ -251,24 +252,12 @@ def kea(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     return series, version, load_all(configs, tmp_path_factory.mktemp(f'kea{series}'), root=root)
 
 
-def _first_error(case: Rejected, version: KeaVersion) -> None:
-    found = errors(validate_config(case.config, version=version, hooks_dir=HOOKS_DIR))
-    assert found, 'no error'
-    first = found[0]
-    assert (first.field, first.message, first.code, first.incomplete) == (
-        case.field,
-        case.message,
-        case.code,
-        case.incomplete,
-    )
-
-
 @pytest.mark.parametrize('case_id', [k for k in REJECTED if k not in VERSION_SPECIFIC])
 def test_same_rules_and_texts_as_22(case_id: str, kea: tuple[str, KeaVersion, dict[str, KeaLoad]]) -> None:
     """Kea 2.6 / 3.0 refuse the 2.2 cases with the same texts; so does the validator told the version."""
     series, version, results = kea
     case = REJECTED[case_id]
-    _first_error(case, version)
+    assert_first_error(case, version=version, hooks_dir=HOOKS_DIR)
     check_kea_refused(case, results[f'shared: {case_id}'], series)
 
 
@@ -279,7 +268,7 @@ def test_rules_of_26_and_30(case_id: str, kea: tuple[str, KeaVersion, dict[str, 
     case, since = SPECIFIC_REJECTED[case_id]
     if series < since:
         pytest.skip(f'a Kea {since} case')
-    _first_error(case, version)
+    assert_first_error(case, version=version, hooks_dir=HOOKS_DIR)
     check_kea_refused(case, results[f'specific: {case_id}'], series)
 
 

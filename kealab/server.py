@@ -6,7 +6,7 @@ import json
 import signal
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,49 +219,44 @@ class KeaServer:
 
     def start_ca(self) -> int:
         """Start the Control Agent from its config file and wait until it accepts connections; its PID."""
-        ca = self._ca()
-        pid = ca.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            if not ca.alive:
-                raise LabError(
-                    f'{self.name}: kea-ctrl-agent exited with status {ca.returncode} at startup\n{ca.log_tail()}'
-                )
-            try:
-                http_command(
-                    self.ca_url, 'list-commands', auth=self.credentials, verify=self._ssl_context(), timeout=1.0
-                )
-                return pid
-            except Exception as exc:  # any failure means: not ready yet
-                if time.monotonic() > deadline:
-                    ca.stop()
-                    raise LabError(
-                        f'{self.name}: kea-ctrl-agent did not answer on {self.ca_url} within '
-                        f'{self.startup_timeout} s ({exc})\n{ca.log_tail()}'
-                    ) from None
-            time.sleep(0.05)
+
+        def ready(pid: int) -> bool:
+            http_command(self.ca_url, 'list-commands', auth=self.credentials, verify=self._ssl_context(), timeout=1.0)
+            return True
+
+        return self._started(self._ca(), self.ca_url, ready)
 
     def start_dhcp(self) -> int:
         """Start kea-dhcp from its config file and wait until its control socket answers; its PID."""
-        pid = self.dhcp.start()
+
+        def ready(pid: int) -> bool:
+            return self.socket_command('status-get', timeout=1.0).get('arguments', {}).get('pid') == pid
+
+        return self._started(self.dhcp, str(self.paths.socket), ready)
+
+    def _started(self, process: KeaProcess, where: str, ready: Callable[[int], bool]) -> int:
+        """Start a daemon and poll `ready(pid)` until it is true (bounded by `startup_timeout`); its PID. A daemon
+        that exits raises at once, with the tail of its log; one that does not answer in time is stopped."""
+        pid = process.start()
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            if not self.dhcp.alive:
+            if not process.alive:
                 raise LabError(
-                    f'{self.name}: kea-dhcp{self.family} exited with status {self.dhcp.returncode} at startup\n'
-                    f'{self.dhcp.log_tail()}'
+                    f'{self.name}: {process.kind} exited with status {process.returncode} at startup\n'
+                    f'{process.log_tail()}'
                 )
             try:
-                answer = self.socket_command('status-get', timeout=1.0)
-                if answer.get('arguments', {}).get('pid') == pid:
+                if ready(pid):
                     return pid
-            except (OSError, ValueError) as exc:
-                if time.monotonic() > deadline:
-                    self.dhcp.stop()
-                    raise LabError(
-                        f'{self.name}: kea-dhcp{self.family} did not answer on {self.paths.socket} within '
-                        f'{self.startup_timeout} s ({exc})\n{self.dhcp.log_tail()}'
-                    ) from None
+                problem = 'another process answered'
+            except Exception as exc:  # any failure means: not ready yet
+                problem = str(exc)
+            if time.monotonic() > deadline:
+                process.stop()
+                raise LabError(
+                    f'{self.name}: {process.kind} did not answer on {where} within {self.startup_timeout} s '
+                    f'({problem})\n{process.log_tail()}'
+                )
             time.sleep(0.05)
 
     def start(self) -> None:

@@ -79,53 +79,34 @@ ORDERED_KINDS = frozenset({'client-class', 'hook', 'ha', 'output-option'})
 
 _NETWORK_KINDS = frozenset({'subnet', 'shared-network', 'shared-network.subnet'})
 
+_INHERITED_BY_BOTH = frozenset(
+    {
+        'rebind-timer',
+        'relay',
+        'renew-timer',
+        'valid-lifetime',
+        'min-valid-lifetime',
+        'max-valid-lifetime',
+        'calculate-tee-times',
+        't1-percent',
+        't2-percent',
+        'store-extended-info',
+        'cache-threshold',
+        'cache-max-age',
+    }
+)
+
 #: Keys Kea copies from the global level into shared networks and subnets, and from a shared network into its
 #: subnets, when they do not set them (SimpleParser4/6 INHERIT_TO_SUBNET4/6), by the first version that does.
 INHERITED: Mapping[str, tuple[tuple[KeaVersion, frozenset[str]], ...]] = {
     'dhcp4': (
-        (
-            KeaVersion(2, 0),
-            frozenset(
-                {
-                    'rebind-timer',
-                    'relay',
-                    'renew-timer',
-                    'valid-lifetime',
-                    'min-valid-lifetime',
-                    'max-valid-lifetime',
-                    'calculate-tee-times',
-                    't1-percent',
-                    't2-percent',
-                    'store-extended-info',
-                    'cache-threshold',
-                    'cache-max-age',
-                }
-            ),
-        ),
+        (KeaVersion(2, 0), _INHERITED_BY_BOTH),
         (KeaVersion(2, 4), frozenset({'allocator', 'offer-lifetime'})),
     ),
     'dhcp6': (
         (
             KeaVersion(2, 0),
-            frozenset(
-                {
-                    'preferred-lifetime',
-                    'min-preferred-lifetime',
-                    'max-preferred-lifetime',
-                    'rebind-timer',
-                    'relay',
-                    'renew-timer',
-                    'valid-lifetime',
-                    'min-valid-lifetime',
-                    'max-valid-lifetime',
-                    'calculate-tee-times',
-                    't1-percent',
-                    't2-percent',
-                    'store-extended-info',
-                    'cache-threshold',
-                    'cache-max-age',
-                }
-            ),
+            _INHERITED_BY_BOTH | {'preferred-lifetime', 'min-preferred-lifetime', 'max-preferred-lifetime'},
         ),
         (KeaVersion(2, 4), frozenset({'allocator', 'pd-allocator'})),
     ),

@@ -4,7 +4,8 @@ Shapes (see docs/kea-2.2-observed.md §1-§2 and kea-2.6-3.0-observed.md §3.3, 
 
 - `status-get` arguments: `pid`, `uptime`, `reload`, `multi-threading-enabled`, ... and, when the HA hook is
   loaded, `high-availability`: a list with one entry per relationship (several on a 2.6+ hub), each
-  `{"ha-mode": ..., "ha-servers": {"local": {...}, "remote": {...}}}`. A backup has no `remote`.
+  `{"ha-mode": ..., "ha-servers": {"local": {...}, "remote": {...}}}`. A backup, and every server of a
+  passive-backup relationship, has no `remote`.
   2.6 adds `server-name` to local and remote and a top-level `dhcp-state`; 3.0 adds `system-time` to both and
   `clock-skew` to remote.
 - `ha-heartbeat` arguments: `state`, `scopes`, `date-time`, `unsent-update-count`.
@@ -98,7 +99,7 @@ class LocalStatus:
 
 @dataclass(frozen=True)
 class RemoteStatus:
-    """What a server last heard from its partner in one relationship (absent on a backup)."""
+    """What a server last heard from its partner in one relationship (absent on a backup and in passive-backup)."""
 
     role: str
     last_state: str

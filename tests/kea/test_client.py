@@ -59,6 +59,7 @@ def test_status_get_hot_standby_and_passive_backup(hs_pair, pb_pair):
     with KeaClient(pb_pair[0].endpoint()) as kea:
         ha = kea.status_get().ha
     assert (ha.mode, ha.local.state) == (HAMode.PASSIVE_BACKUP, HAState.PASSIVE_BACKUP)
+    assert ha.remote is None  # in passive-backup Kea reports no partner, the primary's included
 
 
 def test_dhcp6(lb6_pair):

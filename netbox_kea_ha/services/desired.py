@@ -10,7 +10,6 @@ one of its relationships is never overwritten by another server's shared parts.
 
 from ..choices import HARoleChoices
 from ..crypto import SecretError
-from ..kea.diff import diff_configs
 from ..kea.normalise import normalise
 from ..kea.replicate import KeySets, ReplicationError, build_peer_config, config_root
 from ..plugin_settings import get_setting
@@ -18,7 +17,6 @@ from .intent import ordered_peers, render_context, server_relationships
 
 __all__ = (
     'DesiredError',
-    'config_diff',
     'desired_config',
     'key_sets',
     'relationships_by_server',
@@ -135,8 +133,3 @@ def same_config(a, b, version=None):
         a = {root_a: {k: v for k, v in inner_a.items() if k not in same}}
         b = {root_b: {k: v for k, v in inner_b.items() if k not in same}}
     return normalise(a, version=version) == normalise(b, version=version)
-
-
-def config_diff(running, desired, version=None):
-    """The changes from the running to the desired config (`kea.diff.ConfigDiff`: normalised, secrets redacted)."""
-    return diff_configs(running, desired, version=version)

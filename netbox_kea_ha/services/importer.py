@@ -225,7 +225,7 @@ def _unassigned_tag():
     return tag
 
 
-def _set_host(server, host):
+def _host_fields(host):
     if isinstance(host, Device):
         return {'device': host, 'virtual_machine': None}
     if isinstance(host, VirtualMachine):
@@ -452,7 +452,7 @@ def _partner(server, detection, rel, peer, version, report, logger, exclude):
         address=address,
         family=server.family,
         control_kind=server.control_kind,
-        **_set_host(None, host_obj),
+        **_host_fields(host_obj),
     )
     values, secrets = _partner_values(partner, rel, peer, version)
     _save(partner, values, report, secrets=secrets)
@@ -490,7 +490,7 @@ def _partner_values(partner, rel, peer, version):
 def _update_partner(partner, rel, peer, version, report):
     values, secrets = _partner_values(partner, rel, peer, version)
     if not partner.device_id and not partner.virtual_machine_id and partner.address_id:
-        values.update(_set_host(partner, _host_of(partner.address)))
+        values.update(_host_fields(_host_of(partner.address)))
     _save(partner, values, report, secrets=secrets)
     _flag(partner, not (partner.device_id or partner.virtual_machine_id), report)
 

@@ -15,7 +15,6 @@ from ..kea.redact import REDACTED, is_secret_key
 __all__ = (
     'REDACTED',
     'join_secrets',
-    'redact',
     'seal',
     'split_secrets',
     'unseal',
@@ -44,13 +43,6 @@ def split_secrets(config):
         return value
 
     return walk(config, []), found
-
-
-def redact(config):
-    """A copy of `config` with every secret value replaced by REDACTED (None stays None)."""
-    if config is None:
-        return None
-    return split_secrets(config)[0]
 
 
 def join_secrets(redacted, secrets):

@@ -2,12 +2,9 @@
 Config snapshots: record a server's running config before NetBox pushes to it, and what was pushed.
 
 `take_snapshot` stores both configs redacted (`secrets.split_secrets`) with the secret values sealed (encrypted);
-`finish_snapshot` records how the push ended; `snapshot_config` gives back the real config for a Restore;
-`snapshot_diff` is the redacted before/after diff the snapshot page shows.
+`finish_snapshot` records how the push ended; `snapshot_config` gives back the real config for a Restore. The
+snapshot page shows the normalised diff of the two redacted configs (`kea.diff`).
 """
-
-import difflib
-import json
 
 from ..models import ConfigSnapshot, SnapshotActionChoices, SnapshotResultChoices
 from .secrets import join_secrets, seal, split_secrets, unseal
@@ -15,7 +12,6 @@ from .secrets import join_secrets, seal, split_secrets, unseal
 __all__ = (
     'finish_snapshot',
     'snapshot_config',
-    'snapshot_diff',
     'take_snapshot',
 )
 
@@ -69,25 +65,3 @@ def snapshot_config(snapshot, which='before'):
         return None
     secrets = unseal(snapshot._secrets, what=f'the secrets of config snapshot {snapshot.pk}')
     return join_secrets(redacted, secrets.get(which, []))
-
-
-def _lines(config):
-    if config is None:
-        return []
-    return json.dumps(config, indent=2, sort_keys=True).splitlines()
-
-
-def snapshot_diff(snapshot, context=3):
-    """The unified diff from `before` to `after` (both redacted) as text lines; [] when `after` is unknown."""
-    if snapshot.after is None:
-        return []
-    return list(
-        difflib.unified_diff(
-            _lines(snapshot.before),
-            _lines(snapshot.after),
-            fromfile=f'{snapshot.server} running (before)',
-            tofile=f'{snapshot.server} pushed (after)',
-            n=context,
-            lineterm='',
-        )
-    )

@@ -101,12 +101,18 @@ class HARelationshipStatusView(_JobView):
 
 @register_model_view(HARelationship, 'sync', path='sync')
 class HARelationshipSyncView(_JobView):
-    """Replicate and push the relationship (SyncRelationshipJob)."""
+    """Replicate and push the relationship (SyncRelationshipJob); `allow_disruptive=true` (the Plan page's "Sync
+    anyway" button) lets changes through that no peer can take alone."""
 
     queryset = HARelationship.objects.all()
     permission = 'netbox_kea_ha.sync_harelationship'
     job_class = SyncRelationshipJob
     verb = _('Sync')
+
+    def enqueue(self, request, obj):
+        """Enqueue the sync, with `allow_disruptive` when the form asks for it."""
+        allow = request.POST.get('allow_disruptive') == 'true'
+        return self.job_class.enqueue(instance=obj, user=request.user, allow_disruptive=allow)
 
 
 @register_model_view(HARelationship, 'plan', path='plan')

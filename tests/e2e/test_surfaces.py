@@ -294,3 +294,39 @@ def test_snapshot_pages_and_surfaces_never_show_a_password(lb_pair_auth, netbox,
     assert plan.data['peers'][0]['diff']
     for secret in secrets:
         assert secret not in job_text(plan)
+
+
+def test_a_mode_change_is_refused_by_plan_and_sync_then_pushed_when_allowed(kea_lab, netbox, web, user, run_jobs):
+    """Load-balancing -> hot-standby changes what no peer can take alone: refused, shown, then pushed on request."""
+    lab = kea_lab.load_balancing(wait=True)
+    imported(netbox, run_jobs, lab)
+    relationship = HARelationship.objects.get()
+    # Mode and role together (a form would refuse the half-way state in between).
+    HARelationship.objects.filter(pk=relationship.pk).update(mode='hot-standby')
+    relationship.peers.filter(role='secondary').update(role='standby')
+    grant(user, HARelationship, 'view', 'sync')
+    plan_url = reverse('plugins:netbox_kea_ha:harelationship_plan', args=[relationship.pk])
+    sync_url = reverse('plugins:netbox_kea_ha:harelationship_sync', args=[relationship.pk])
+
+    response, ran = run_jobs(lambda: web.post(plan_url))
+    assert ran[0].status == JobStatusChoices.STATUS_FAILED
+    assert 'changes no peer can take alone' in ran[0].error
+    page = web.get(response.url).content.decode()
+    assert 'Sync anyway (disruptive)' in page and 'name="allow_disruptive" value="true"' in page
+
+    _, ran = run_jobs(lambda: web.post(sync_url))
+    assert ran[0].status == JobStatusChoices.STATUS_FAILED and 'allow_disruptive' in ran[0].error
+    assert [commands_received(s, 'config-set') for s in lab] == [0, 0]
+
+    _, ran = run_jobs(lambda: web.post(sync_url, {'allow_disruptive': 'true'}))
+    assert ran[0].status == JobStatusChoices.STATUS_COMPLETED, job_text(ran[0])
+    assert ran[0].data['config_sets'] == 2
+    assert [ha_block_of(s)['mode'] for s in lab] == ['hot-standby', 'hot-standby']
+    states = kea_lab.wait_ha(lab, timeout=60, states={'server1': 'hot-standby', 'server2': 'hot-standby'})
+    assert states == {'server1': 'hot-standby', 'server2': 'hot-standby'}
+
+
+def ha_block_of(lab_server):
+    from tests.e2e.helpers import ha_block
+
+    return ha_block(running_config(lab_server))

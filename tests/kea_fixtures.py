@@ -16,6 +16,8 @@
     `hub_spoke`     Kea 2.6 hub-and-spoke: a hub (server1, standby in two hot-standby relationships, named
                     server1-server2 and server1-server3 there) and two branches (server2, server3); tests that
                     use it need `requires_kea('2.6')`
+    `lb30_pair_auth` Kea 3.0 load-balancing pair, basic auth on the servers' own HTTP control sockets
+                    (`requires_kea('3.0')`)
 
 Kea 2.6 and 3.0 run from Debian 13 roots (kealab.roots). Tests that need them use `requires_kea('3.0')`: they
 run when the root is already unpacked or cached under .work/kealab-roots/, or when KEALAB_ROOTS=1 allows
@@ -93,8 +95,9 @@ SHARED_SETUPS: dict[str, Callable[[KeaLab], list[KeaServer]]] = {
     'lb_pair_auth': lambda lab: lab.load_balancing(auth=True, start=False),
     'lb6_pair': lambda lab: lab.load_balancing(family=6, start=False),
     'hub_spoke': lambda lab: lab.hub_and_spoke(kea='2.6', start=False),
+    'lb30_pair_auth': lambda lab: lab.load_balancing(kea='3.0', auth=True, start=False),
 }
-_NEEDS = {'hub_spoke': '2.6'}
+_NEEDS = {'hub_spoke': '2.6', 'lb30_pair_auth': '3.0'}
 _WANTED = pytest.StashKey[set[str]]()
 
 
@@ -189,3 +192,9 @@ def lb6_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
 def hub_spoke(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
     """A settled Kea 2.6 hub (server1) with two branches (server2, server3), all in hot-standby. Read-only."""
     return _shared_labs.get('hub_spoke')
+
+
+@pytest.fixture(scope='session')
+def lb30_pair_auth(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+    """A settled Kea 3.0 load-balancing pair, basic auth on the servers' own HTTP control sockets. Read-only."""
+    return _shared_labs.get('lb30_pair_auth')

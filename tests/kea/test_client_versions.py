@@ -16,18 +16,9 @@ from netbox_kea_ha.kea.ha import HAMode, HARole, HAState, KeaVersion
 pytestmark = pytest.mark.kea
 
 
-@pytest.fixture(scope='module')
-def pair30():
-    """A settled Kea 3.0 load-balancing pair with basic auth on the servers' HTTP control sockets. Read-only."""
-    from kealab import KeaLab
-
-    with KeaLab() as lab:
-        yield tuple(lab.load_balancing(kea='3.0', auth=True, wait=True))
-
-
 @requires_kea('3.0')
-def test_kea_30_read_helpers(pair30):
-    server1, server2 = pair30
+def test_kea_30_read_helpers(lb30_pair_auth):
+    server1, server2 = lb30_pair_auth
     endpoint = server1.endpoint()
     assert endpoint.service is None
     with KeaClient(endpoint) as kea:
@@ -52,8 +43,8 @@ def test_kea_30_read_helpers(pair30):
 
 
 @requires_kea('3.0')
-def test_kea_30_auth(pair30):
-    endpoint = pair30[0].endpoint()
+def test_kea_30_auth(lb30_pair_auth):
+    endpoint = lb30_pair_auth[0].endpoint()
     with KeaClient(dataclasses.replace(endpoint, password='wrong')) as kea, pytest.raises(KeaUnauthorized):
         kea.status_get()
 

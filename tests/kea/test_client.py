@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from kealab.configs import FAST_HA_PARAMETERS
 from netbox_kea_ha.kea.client import Answer, Endpoint, KeaClient, KeaConfig
 from netbox_kea_ha.kea.exceptions import (
     KeaCommandFailed,
@@ -206,7 +207,7 @@ def test_config_helpers_refuse_bad_input(lb_pair):
 
 
 def test_maintenance_round_trip(kea_lab):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
     with KeaClient(server1.endpoint()) as kea1, KeaClient(server2.endpoint()) as kea2:
         text = kea1.ha_maintenance_start()
         assert text.startswith('Server is now in the partner-in-maintenance state')
@@ -227,7 +228,7 @@ def test_maintenance_round_trip(kea_lab):
 
 
 def test_scopes_sync_continue_reset(kea_lab):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
     with KeaClient(server1.endpoint()) as kea1, KeaClient(server2.endpoint()) as kea2:
         assert kea1.ha_scopes(['server1', 'server2']) == 'New HA scopes configured.'
         assert kea1.status_get().ha.local.scopes == ('server1', 'server2')

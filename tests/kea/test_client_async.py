@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from kealab.configs import FAST_HA_PARAMETERS
 from netbox_kea_ha.kea.client import (
     Answer,
     AsyncKeaClient,
@@ -116,7 +117,7 @@ def test_unreachable_timeout_and_tls(kea_lab):
 
 
 def test_maintenance_and_config_round_trip(kea_lab, tmp_path):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
 
     async def main():
         async with AsyncKeaClient(server1.endpoint()) as kea1, AsyncKeaClient(server2.endpoint()) as kea2:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.kea_fixtures import requires_kea
 
+from kealab.configs import FAST_HA_PARAMETERS
 from netbox_kea_ha.kea.client import KeaClient, gather_status, gather_sync
 from netbox_kea_ha.kea.exceptions import KeaCommandFailed, KeaForbidden, KeaTLSError, KeaUnauthorized
 from netbox_kea_ha.kea.ha import HAMode, HARole, HAState, KeaVersion
@@ -97,7 +98,7 @@ def test_kea_30_tls_control_socket(kea_lab):
 
 @requires_kea('2.6')
 def test_kea_26_through_its_control_agent(kea_lab):
-    server1, server2 = kea_lab.hot_standby(kea='2.6', wait=True)
+    server1, server2 = kea_lab.hot_standby(kea='2.6', parameters=FAST_HA_PARAMETERS, wait=True)
     endpoint = server2.endpoint()
     assert endpoint.service == 'dhcp4'
     with KeaClient(endpoint) as kea:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.kea_fixtures import requires_kea
 
+from kealab.configs import FAST_HA_PARAMETERS
 from netbox_kea_ha.kea.client import KeaClient
 from netbox_kea_ha.kea.diff import diff_configs
 from netbox_kea_ha.kea.normalise import normalise
@@ -22,6 +23,8 @@ from netbox_kea_ha.kea.rollout import PeerOutcome, Target, plan, rollout
 
 pytestmark = pytest.mark.kea
 
+#: HA timers half the recipe's: the pushes settle sooner (the procedure does not depend on the values).
+FAST = FAST_HA_PARAMETERS
 #: Generous: the machine's two cores are shared (observed: 1-4 s).
 SETTLE = 30.0
 NEW_SUBNET = {'id': 2, 'subnet': '198.51.100.0/24', 'pools': [{'pool': '198.51.100.10 - 198.51.100.99'}]}
@@ -90,7 +93,7 @@ def assert_runs_timer_and_subnet(server):
 
 
 def test_timer_and_subnet_change_reach_both_peers(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     events = []
     report = rollout(
@@ -113,7 +116,7 @@ def test_timer_and_subnet_change_reach_both_peers(kea_lab):
 
 
 def test_timer_change_with_a_backup_goes_backup_first(kea_lab):
-    servers = kea_lab.load_balancing(backup=True)
+    servers = kea_lab.load_balancing(parameters=FAST, backup=True)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     events = []
     report = rollout(
@@ -129,7 +132,7 @@ def test_timer_change_with_a_backup_goes_backup_first(kea_lab):
 
 
 def test_hot_standby_pair_push(kea_lab):
-    servers = kea_lab.hot_standby()
+    servers = kea_lab.hot_standby(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     report = rollout(targets(servers, desired_configs(servers, add_timer_and_subnet)), settle_timeout=SETTLE)
     assert report.ok, report.summary()
@@ -138,7 +141,7 @@ def test_hot_standby_pair_push(kea_lab):
 
 
 def test_a_peer_whose_config_does_not_differ_gets_no_config_set(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server1, server2 = servers
 
@@ -196,7 +199,7 @@ def test_validation_stops_a_config_kea_would_reject_before_anything_is_sent(lb_p
 def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover):
     """TLS files missing on the Kea host: our validation cannot see it and config-test passes, but Kea's HA load
     fails and leaves the server without hooks. The rollout sees it in list-commands and sets the old config back."""
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server1, server2 = servers
 
@@ -235,7 +238,7 @@ def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover
 
 
 def test_dhcp_server_killed_in_the_middle(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server1, server2 = servers
 
@@ -265,7 +268,7 @@ def test_dhcp_server_killed_in_the_middle(kea_lab):
 
 
 def test_control_agent_killed_in_the_middle(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server1, server2 = servers
     marks = log_marks(servers)
@@ -301,7 +304,7 @@ def test_control_agent_killed_in_the_middle(kea_lab):
 
 def test_config_write_failure_rolls_back(kea_lab):
     """Kea cannot write its config file (here: a directory stands where the file was)."""
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server2 = servers[1]
     saved = server2.paths.config_file.read_bytes()
@@ -321,7 +324,7 @@ def test_config_write_failure_rolls_back(kea_lab):
 
 
 def test_unhealthy_relationship_is_refused_unless_forced(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     server1, server2 = servers
     desired = desired_configs(servers, add_timer_and_subnet)
@@ -352,7 +355,7 @@ def test_unhealthy_relationship_is_refused_unless_forced(kea_lab):
 
 
 def test_disruptive_change_needs_the_flag(kea_lab):
-    servers = kea_lab.load_balancing()
+    servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
 
     def to_hot_standby(name, inner):
@@ -394,7 +397,7 @@ def test_plan_sends_nothing_and_shows_the_diff(lb_pair):
 
 
 def test_dhcp6_pair_push(kea_lab):
-    servers = kea_lab.load_balancing(family=6)
+    servers = kea_lab.load_balancing(parameters=FAST, family=6)
     kea_lab.wait_ha(servers, timeout=SETTLE)
 
     def longer(inner):
@@ -416,7 +419,7 @@ def test_push_to_kea_2_6_and_3_0_pairs(kea_lab, kea):
 
     if not root_ready(kea):
         pytest.skip(f'no Kea {kea} root cached (python -m kealab builds it, about a minute)')
-    servers = kea_lab.load_balancing(kea=kea)
+    servers = kea_lab.load_balancing(parameters=FAST, kea=kea)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     desired = desired_configs(servers, add_timer_and_subnet)
     report = rollout(targets(servers, desired), settle_timeout=SETTLE)
@@ -434,7 +437,7 @@ def test_kea_3_0_3_with_dedicated_listeners_gets_no_config_test(kea_lab):
     """On Kea 3.0.0-3.0.3 a config-test followed by a config-set kills the dedicated HA listener for good
     (kea-2.6-3.0-observed.md §4.3): the rollout skips config-test there, and the pair keeps talking through
     its listeners after the push."""
-    servers = kea_lab.load_balancing(kea='3.0', dedicated_listener=True)
+    servers = kea_lab.load_balancing(parameters=FAST, kea='3.0', dedicated_listener=True)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     assert all(s.peer_url != s.ca_url for s in servers)
     marks = log_marks(servers)
@@ -464,7 +467,7 @@ def test_push_to_one_relationship_of_a_hub(kea_lab):
     """A Kea 3.0 hub (server1) with two branches: pushing the relationship of server1 (named server1-server2 in
     it) and server2 sets the hub first (its standby), waits until both of its relationships have settled (its
     config-set restarts the one with server3 too), then the branch. server3 is not touched."""
-    hub, branch2, branch3 = kea_lab.hub_and_spoke(kea='3.0')
+    hub, branch2, branch3 = kea_lab.hub_and_spoke(parameters=FAST, kea='3.0')
     kea_lab.wait_ha([hub, branch2, branch3], timeout=SETTLE)
     desired = {}
     for server in (hub, branch2):  # no replication: the hub serves every branch's subnet, each branch its own
@@ -499,7 +502,7 @@ def test_push_to_one_relationship_of_a_hub(kea_lab):
 
 def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
     """With `handover`, the partner serves both scopes while a load-balancing peer restarts, then hands back."""
-    servers = kea_lab.load_balancing(backup=True)
+    servers = kea_lab.load_balancing(parameters=FAST, backup=True)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     by_name = {s.name: s for s in servers}
     seen = {}

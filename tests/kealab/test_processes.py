@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kealab import KeaLab, LabError
+from kealab.configs import FAST_HA_PARAMETERS
 from kealab.processes import pid_alive
 
 pytestmark = pytest.mark.kea
@@ -28,7 +29,7 @@ def _wait_gone(pids, timeout=15.0):
 
 
 def test_kill_and_restart_dhcp_server(kea_lab):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
     old_pid = server2.pids['dhcp']
     server2.kill_dhcp()
     assert not server2.dhcp.alive
@@ -43,7 +44,7 @@ def test_kill_and_restart_dhcp_server(kea_lab):
 
 
 def test_kill_and_restart_control_agent(kea_lab):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
     server2.kill_ca(signal.SIGTERM)
     assert not server2.ca.alive
     assert server2.dhcp.alive
@@ -56,7 +57,7 @@ def test_kill_and_restart_control_agent(kea_lab):
 
 
 def test_restart_uses_the_config_file(kea_lab):
-    server1, server2 = kea_lab.load_balancing(wait=True)
+    server1, server2 = kea_lab.load_balancing(parameters=FAST_HA_PARAMETERS, wait=True)
     answer = server2.command('config-get')
     config = answer['arguments']
     config['Dhcp4']['valid-lifetime'] = 7200

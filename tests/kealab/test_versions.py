@@ -7,6 +7,7 @@ import pytest
 from tests.kea_fixtures import requires_kea
 
 from kealab import KeaLab, LabError
+from kealab.configs import FAST_HA_PARAMETERS
 from kealab.processes import pid_alive
 
 pytestmark = pytest.mark.kea
@@ -103,7 +104,7 @@ def test_hub_and_spoke_needs_kea_2_6():
 @requires_kea('3.0')
 def test_kill_and_restart_in_a_root_and_cleanup():
     with KeaLab() as lab:
-        server1, server2 = lab.load_balancing(kea='3.0', wait=True)
+        server1, server2 = lab.load_balancing(kea='3.0', parameters=FAST_HA_PARAMETERS, wait=True)
         old = server2.pids['dhcp']
         server2.kill_dhcp(signal.SIGKILL)
         assert not pid_alive(old)

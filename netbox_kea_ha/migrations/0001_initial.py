@@ -14,12 +14,13 @@ import netbox_kea_ha.models.secrets
 class Migration(migrations.Migration):
     initial = True
 
+    # The newest migrations of NetBox 4.6.0 (the plugin's min_version), not of the release it was generated on.
     dependencies = [
-        ('dcim', '0241_nullify_empty_cable_end'),
-        ('extras', '0140_imageattachment_image_size'),
-        ('ipam', '0094_ipaddress_host_index'),
+        ('dcim', '0233_device_render_config_permission'),
+        ('extras', '0138_customfieldchoiceset_choice_colors'),
+        ('ipam', '0089_default_ordering_indexes'),
         ('users', '0016_default_ordering_indexes'),
-        ('virtualization', '0057_alter_cluster__region_alter_cluster__site_group'),
+        ('virtualization', '0056_virtualmachine_render_config_permission'),
     ]
 
     operations = [

@@ -7,9 +7,9 @@ time of:
 * the floor: a minimal script that `config-get`s every server one after another (one HTTP POST and a JSON parse
   per server, nothing else);
 * the scheduled sync: `ScheduledSyncJob` enqueued to Redis, run by one long-lived RQ worker (`rq.SimpleWorker`
-  in this process), which enqueues one `SyncRelationshipJob` per relationship, which the same worker runs: each
-  reads its peers' configs (at once), renders their HA blocks, builds their desired configs (replication on) and
-  compares;
+  in this process): it reads every peer's config (concurrently, `services.fleet_check`), renders the HA blocks,
+  builds the desired configs (replication on), compares, and enqueues a `SyncRelationshipJob` only for a
+  relationship that is not in sync (none here; the same worker would run them);
 
 and the ratio (target: at most 1.3x). Then it checks every server's log: no `config-set` was received. Twice:
 straight to the Control Agents over loopback, and through a delay proxy adding `--rtt` ms per round trip (the

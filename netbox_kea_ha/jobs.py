@@ -6,8 +6,9 @@ NetBox jobs of the plugin. Thin: each calls a service and reports in the job log
 * `RestoreSnapshotJob` (bound to the snapshot's KeaServer): push a config snapshot back.
 * `StatusJob` (system job every `status_interval` minutes, or bound to a server or relationship): read HA state
   and drift.
-* `ScheduledSyncJob` (system job every `sync_interval` minutes): enqueue one `SyncRelationshipJob` per
-  relationship, so that several RQ workers share a large fleet.
+* `ScheduledSyncJob` (system job every `sync_interval` minutes): check every relationship against its peers'
+  running configs (one concurrent read of the fleet, `services.fleet_check`) and enqueue one `SyncRelationshipJob`
+  per relationship that is not in sync, so that several RQ workers share the pushes of a large fleet.
 
 Every job gets the plugin's `job_timeout` as its RQ timeout (NetBox's `JobRunner.enqueue` ignores per-class
 timeouts; `KeaHAJobRunner.enqueue` passes it). Expected failures (Kea unreachable, validation refused, another
@@ -181,26 +182,30 @@ class StatusJob(KeaHAJobRunner):
 
 @system_job(interval=get_setting('sync_interval'))
 class ScheduledSyncJob(KeaHAJobRunner):
-    """Enqueue one sync job per relationship (skipping those with a sync already waiting or running)."""
+    """Check every relationship and enqueue one sync job per relationship that is not in sync."""
 
     class Meta:
         name = 'Kea HA scheduled sync'
 
     def run(self, *args, **kwargs):
-        """Enqueue a `SyncRelationshipJob` for every relationship."""
-        from .models import HARelationship
+        """Read every peer's running config (concurrently), record drift, enqueue a `SyncRelationshipJob` where
+        a peer differs, could not be read or has no buildable intent (skipping relationships already being synced)."""
+        from .services.context import change_context
+        from .services.fleet_check import check_relationships
 
+        with change_context(self.job.user):
+            check = check_relationships(logger=self.logger)
         busy = set(
             SyncRelationshipJob.get_jobs()
             .filter(status__in=(*JobStatusChoices.ENQUEUED_STATE_CHOICES, JobStatusChoices.STATUS_RUNNING))
             .values_list('object_id', flat=True)
         )
         queued, skipped = [], []
-        for relationship in HARelationship.objects.all():
+        for relationship in check.to_sync:
             if relationship.pk in busy:
                 skipped.append(relationship.name)
                 continue
             SyncRelationshipJob.enqueue(instance=relationship, user=self.job.user)
             queued.append(relationship.name)
         self.logger.info(f'enqueued {len(queued)} sync job(s)' + (f', skipped {len(skipped)} busy' if skipped else ''))
-        self.job.data = {'enqueued': queued, 'skipped': skipped}
+        self.job.data = check.as_dict() | {'enqueued': queued, 'skipped': skipped}

@@ -1,6 +1,10 @@
 """
 Status: read every server's HA state (and running config, for drift) concurrently, and record it in NetBox.
 
+Servers are read in chunks of at most CHUNK_SERVERS, each with the replication sources its servers are compared
+against, so a fleet of thousands of servers with multi-megabyte configs never holds more than one chunk of configs
+in memory (`server_chunks`).
+
 On each HA peer: its HA state, its partner's state as it sees it, its scopes, unacked clients, reachability and
 last contact. On each server: its HA state, Kea version, whether its running config drifted from NetBox's intent,
 and the last error. A record is saved (so the change log, event rules and webhooks see it) only when one of those
@@ -22,6 +26,7 @@ from .fleet import read_all
 from .intent import server_relationships
 
 __all__ = (
+    'CHUNK_SERVERS',
     'PEER_STATE_FIELDS',
     'SERVER_STATE_FIELDS',
     'Bumps',
@@ -33,7 +38,11 @@ __all__ = (
     'record_drift',
     'record_peer',
     'record_server',
+    'server_chunks',
 )
+
+#: Servers read at once (with their running configs) by a status run or a fleet check.
+CHUNK_SERVERS = 64
 
 #: Fields whose change is saved (and change-logged); other status fields are bumped without a log entry.
 SERVER_STATE_FIELDS = ('ha_state', 'kea_version', 'config_drift', 'last_error')
@@ -54,6 +63,11 @@ class ServerReading:
     def ok(self):
         """True when the server answered `status-get`."""
         return self.error is None and self.status is not None
+
+    @property
+    def has_config(self):
+        """True when the server answered `config-get`."""
+        return self.error is None and self.config is not None
 
 
 @dataclass
@@ -82,11 +96,12 @@ def _restarted(server, status, now):
     return status.uptime <= (now - server.last_seen).total_seconds() + 1
 
 
-def read_servers(servers, configs=True, timeout=None):
+def read_servers(servers, configs=True, timeout=None, status=True):
     """
     `{server.pk: ServerReading}`: `status-get` and, with `configs`, `config-get` (both at once), then `version-get`
     only when the version is not known or the server restarted since it was last seen (status-get's uptime says);
-    all servers at once (the async client).
+    all servers at once (the async client). `status=False` reads only `config-get` (and `version-get` when the
+    version is not known).
     """
     servers = list(servers)
     built = server_endpoints(servers, timeout=timeout)
@@ -100,16 +115,18 @@ def read_servers(servers, configs=True, timeout=None):
 
     async def call(kea):
         server = by_endpoint[id(kea.endpoint)]
-        config = None
-        if configs:  # both in flight at once: one round trip, not two
-            status, running = await asyncio.gather(kea.status_get(), kea.config_get())
+        answer, config = None, None
+        if configs and status:  # both in flight at once: one round trip, not two
+            answer, running = await asyncio.gather(kea.status_get(), kea.config_get())
             config = running.config
+        elif configs:
+            config = (await kea.config_get()).config
         else:
-            status = await kea.status_get()
+            answer = await kea.status_get()
         version = server.kea_version
-        if _restarted(server, status, now):
+        if _restarted(server, answer, now) if answer is not None else not version:
             version = (await kea.version_get()).text.splitlines()[0].strip()
-        return status, version, config
+        return answer, version, config
 
     outcomes = read_all([built[s.pk] for s in reachable], call)
     for server, outcome in zip(reachable, outcomes, strict=True):
@@ -198,7 +215,7 @@ def check_drift(server, reading, readings, relationships=None):
     The drift of a server from its reading: IN_SYNC, DRIFTED or UNKNOWN (not read, or no intent to compare).
     `relationships`: the server's relationships with their peers loaded (default: read them).
     """
-    if not reading.ok or reading.config is None:
+    if not reading.has_config:
         return ConfigDriftChoices.UNKNOWN, reading.error
     if relationships is None:
         relationships = server_relationships(server)
@@ -208,7 +225,7 @@ def check_drift(server, reading, readings, relationships=None):
     source_config = None
     if source is not None:
         source_reading = readings.get(source.pk)
-        if source_reading is None or source_reading.config is None:
+        if source_reading is None or not source_reading.has_config:
             return ConfigDriftChoices.UNKNOWN, f'the running config of {source} (replication source) was not read'
         source_config = source_reading.config
     try:
@@ -271,15 +288,41 @@ def _line(server, reading, peers):
     return text
 
 
+def server_chunks(servers, relationships, size=CHUNK_SERVERS):
+    """
+    `[(servers, to_read)]`: `servers` in chunks of about `size`, each with the servers to read for it (its servers
+    and their replication sources). Servers are taken relationship by relationship, so a pair's partner and its
+    replication source are usually read in the same chunk; a source needed by two chunks is read by both.
+    `relationships`: `{server.pk: [relationships]}` (`relationships_by_server`).
+    """
+
+    def first_relationship(server):
+        rels = relationships.get(server.pk) or ()
+        return min(((str(r.name), r.pk) for r in rels), default=('', 0))
+
+    chunks, current, to_read = [], [], {}
+    for server in sorted(servers, key=lambda s: (first_relationship(s), s.pk)):
+        current.append(server)
+        to_read[server.pk] = server
+        source = replication_source(server, relationships.get(server.pk) or [])
+        if source is not None:
+            to_read.setdefault(source.pk, source)
+        if len(to_read) >= size:
+            chunks.append((current, list(to_read.values())))
+            current, to_read = [], {}
+    if current:
+        chunks.append((current, list(to_read.values())))
+    return chunks
+
+
 def read_status(servers=None, drift=True, logger=None, timeout=None):
     """
-    Read and record the status of `servers` (default: every server that is an HA peer). Returns a StatusReport;
-    writes one line per server to `logger`.
+    Read and record the status of `servers` (default: every server that is an HA peer), chunk by chunk
+    (`server_chunks`). Returns a StatusReport; writes one line per server to `logger`.
     """
     if servers is None:
         servers = KeaServer.objects.filter(ha_peers__isnull=False).distinct()
     servers = list(servers.select_related('address') if hasattr(servers, 'select_related') else servers)
-    readings = read_servers(servers, configs=drift, timeout=timeout)
     peers_by_server = {}
     for peer in HAPeer.objects.filter(server__in=servers).select_related('relationship', 'server'):
         peers_by_server.setdefault(peer.server_id, []).append(peer)
@@ -287,6 +330,15 @@ def read_status(servers=None, drift=True, logger=None, timeout=None):
     report = StatusReport()
     now = timezone.now()
     bumps = Bumps()
+    chunks = server_chunks(servers, relationships) if drift else [(servers, servers)]
+    for chunk, to_read in chunks:
+        readings = read_servers(to_read, configs=drift, timeout=timeout)
+        _record_chunk(chunk, readings, peers_by_server, relationships, drift, now, bumps, report, logger)
+    bumps.flush()
+    return report
+
+
+def _record_chunk(servers, readings, peers_by_server, relationships, drift, now, bumps, report, logger):
     for server in servers:
         reading = readings[server.pk]
         peers = peers_by_server.get(server.pk, [])
@@ -309,5 +361,3 @@ def read_status(servers=None, drift=True, logger=None, timeout=None):
                 report.drifted.append(str(server))
             if logger:
                 logger.info(line)
-    bumps.flush()
-    return report

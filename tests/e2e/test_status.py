@@ -128,3 +128,35 @@ def test_drift_follows_replication(kea_lab, netbox, run_jobs):
 
     partner.refresh_from_db()
     assert partner.config_drift == 'in-sync', job_text(job)
+
+
+def test_servers_are_read_in_bounded_chunks_with_their_replication_sources(netbox):
+    """A fleet is read chunk by chunk (bounded memory); each chunk also reads the primaries its partners copy."""
+    from ipam.models import IPAddress
+
+    from netbox_kea_ha.models import HARelationship
+    from netbox_kea_ha.services.desired import relationships_by_server
+    from netbox_kea_ha.services.status import server_chunks
+
+    servers = []
+    for n in range(7):
+        relationship = HARelationship.objects.create(name=f'chunked-{n}', mode='load-balancing')
+        for index, role in enumerate(('primary', 'secondary'), start=1):
+            address = IPAddress.objects.create(address=f'127.0.{n + 1}.{index}/32')
+            server = KeaServer.objects.create(name=f'chunked-{n}-{index}', address=address, server_tag=f's{n}-{index}')
+            HAPeer.objects.create(relationship=relationship, server=server, role=role)
+            servers.append(server)
+    by_server = relationships_by_server(servers)
+
+    chunks = server_chunks(list(reversed(servers)), by_server, size=3)
+
+    recorded = [s.pk for chunk, _ in chunks for s in chunk]
+    assert sorted(recorded) == sorted(s.pk for s in servers)  # every server recorded once
+    for chunk, to_read in chunks:
+        read = {s.pk for s in to_read}
+        assert len(read) <= 3 + 1  # the size, plus at most the source of the chunk's last server
+        for server in chunk:
+            assert server.pk in read
+            if server.name.endswith('-2'):  # a secondary: its primary's config is read in the same chunk
+                assert KeaServer.objects.get(name=server.name.removesuffix('-2') + '-1').pk in read
+    assert all(len(chunk) >= 2 for chunk, _ in chunks[:-1])  # a full chunk reads at most one server it does not record

@@ -9,8 +9,9 @@ from django.db import connection
 from core.choices import JobStatusChoices
 from tests.e2e.helpers import commands_received, ha_block, imported, job_text, running_config
 
+from netbox_kea_ha.choices import ConfigDriftChoices
 from netbox_kea_ha.jobs import ImportServerJob, RestoreSnapshotJob, ScheduledSyncJob, SyncRelationshipJob
-from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship
+from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 from netbox_kea_ha.services.locks import lock_key
 
 pytestmark = [pytest.mark.kea, pytest.mark.django_db]
@@ -116,20 +117,54 @@ def test_a_sync_with_nothing_to_change_sends_no_config_set(lb_pair, hs_pair, net
     sets = [commands_received(s, 'config-set') for s in servers]
     gets = [commands_received(s, 'config-get') for s in servers]
 
-    # The scheduled sync: one job per relationship, run by the worker.
+    # The scheduled sync: every peer read once, both relationships found in sync, no sync job needed.
     scheduled, ran = run_jobs(lambda: ScheduledSyncJob.enqueue())
 
     assert scheduled.status == JobStatusChoices.STATUS_COMPLETED, job_text(scheduled)
-    assert len(scheduled.data['enqueued']) == 2
-    syncs = [j for j in ran if j.name == SyncRelationshipJob.name]
-    assert len(syncs) == 2
-    for job in syncs:
-        assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
-        assert job.data['config_sets'] == 0
-        assert 'nothing to send' in job.data['message']
+    assert sorted(scheduled.data['in_sync']) == sorted(str(r) for r in HARelationship.objects.all())
+    assert scheduled.data['enqueued'] == [] and scheduled.data['to_sync'] == {}
+    assert [j for j in ran if j.name == SyncRelationshipJob.name] == []
     assert [commands_received(s, 'config-set') for s in servers] == sets
     assert [commands_received(s, 'config-get') for s in servers] == [n + 1 for n in gets]  # each read once
+    assert set(KeaServer.objects.values_list('config_drift', flat=True)) == {ConfigDriftChoices.IN_SYNC}
     assert not ConfigSnapshot.objects.exists()
+
+    # A manual sync job of an in-sync relationship also sends nothing.
+    job = sync_job(run_jobs, HARelationship.objects.get(name=str(scheduled.data['in_sync'][0])))
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
+    assert job.data['config_sets'] == 0 and 'nothing to send' in job.data['message']
+    assert [commands_received(s, 'config-set') for s in servers] == sets
+
+
+def test_the_scheduled_sync_pushes_only_the_relationship_that_changed(kea_lab, netbox, run_jobs):
+    first = kea_lab.load_balancing()
+    second = kea_lab.load_balancing()
+    kea_lab.wait_ha([*first, *second], timeout=60)
+    imported(netbox, run_jobs, first)
+    primary = netbox.server(second[0], name='second-1')
+    netbox.device('second-2', second[1].address)
+    job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
+    assert HARelationship.objects.count() == 2
+    changed = HARelationship.objects.get(peers__server=primary)
+    edit(changed, max_ack_delay=2500)
+    sets = [commands_received(s, 'config-set') for s in (*first, *second)]
+
+    scheduled, ran = run_jobs(lambda: ScheduledSyncJob.enqueue())
+
+    assert scheduled.status == JobStatusChoices.STATUS_COMPLETED, job_text(scheduled)
+    assert scheduled.data['enqueued'] == [changed.name]
+    assert list(scheduled.data['to_sync']) == [changed.name]
+    assert 'drifted' in scheduled.data['to_sync'][changed.name]
+    syncs = [j for j in ran if j.name == SyncRelationshipJob.name]
+    assert [j.object_id for j in syncs] == [changed.pk]
+    assert syncs[0].status == JobStatusChoices.STATUS_COMPLETED, job_text(syncs[0])
+    assert syncs[0].data['config_sets'] == 2
+    after = [commands_received(s, 'config-set') for s in (*first, *second)]
+    assert after == [sets[0], sets[1], sets[2] + 1, sets[3] + 1]
+    for server in second:
+        assert ha_block(running_config(server))['max-ack-delay'] == 2500
+    kea_lab.wait_ha([*first, *second], timeout=60)
 
 
 def test_a_plan_shows_the_diff_and_sends_nothing(lb_pair, netbox, run_jobs):

@@ -56,13 +56,11 @@ class SecretFormMixin(forms.Form):
             if password and clear:
                 self.add_error(clear_field, _('Give a new password or clear it, not both.'))
                 continue
-            storage, _ref = self.instance.secret_fields[name]
             if clear:
                 self.instance.clear_secret(name)
                 if ref_field in self.fields:
                     cleaned[ref_field] = ''
             elif password:
                 self.instance.set_secret(name, password)
-            elif reference:
-                setattr(self.instance, storage, '')
+            # A reference alone replaces a stored password: the model's clean() drops it (SecretsMixin.clean_secrets).
         return cleaned

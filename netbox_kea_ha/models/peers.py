@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 
 from ..choices import HARoleChoices, HAStateChoices
-from ..crypto import SecretError, validate_reference
 from .secrets import SecretsMixin, write_only_secret
 from .servers import url_host
 
@@ -230,12 +229,7 @@ class HAPeer(SecretsMixin, PrimaryModel):
     def clean(self):
         """Check the peer's own fields, the family and unique effective name, then run the relationship rules."""
         super().clean()
-        errors = {}
-        if self.basic_auth_password_ref:
-            try:
-                self.basic_auth_password_ref = validate_reference(self.basic_auth_password_ref)
-            except SecretError as exc:
-                errors['basic_auth_password_ref'] = str(exc)
+        errors = self.clean_secrets()
         if message := _extra_parameters_error(self.extra_parameters):
             errors['extra_parameters'] = message
         if errors:

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from ..crypto import decrypt, encrypt, read_reference, validate_reference
+from ..crypto import SecretError, decrypt, encrypt, read_reference, validate_reference
 
 __all__ = (
     'SecretsMixin',
@@ -65,6 +65,26 @@ class SecretsMixin:
         setattr(self, ref, '')
 
     clear_secret.alters_data = True
+
+    def clean_secrets(self):
+        """
+        Check the form of each password reference, and drop the stored password a reference replaces (a REST PATCH
+        or a bulk edit may set the reference alone). The errors, by reference field.
+        """
+        errors = {}
+        for storage, ref in self.secret_fields.values():
+            reference = getattr(self, ref)
+            if not reference:
+                continue
+            try:
+                setattr(self, ref, validate_reference(reference))
+            except SecretError as exc:
+                errors[ref] = str(exc)
+                continue
+            setattr(self, storage, '')
+        return errors
+
+    clean_secrets.alters_data = True
 
     def has_secret(self, name):
         """True when the password is set, stored or as a reference."""

@@ -18,7 +18,6 @@ from ..choices import (
     HAStateChoices,
     ReplicateConfigChoices,
 )
-from ..crypto import SecretError, validate_reference
 from ..kea.ha import KeaVersion
 from ..plugin_settings import get_setting
 from .secrets import SecretsMixin, write_only_secret
@@ -250,11 +249,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         if bool(self.cert_file) != bool(self.key_file):
             missing = 'key_file' if self.cert_file else 'cert_file'
             errors[missing] = _('A client certificate needs both a certificate file and a key file.')
-        if self.password_ref:
-            try:
-                self.password_ref = validate_reference(self.password_ref)
-            except SecretError as exc:
-                errors['password_ref'] = str(exc)
+        errors.update(self.clean_secrets())
         if self.pk and self.family:
             others = (
                 KeaServer.objects.filter(ha_peers__relationship__peers__server=self)

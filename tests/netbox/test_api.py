@@ -61,6 +61,14 @@ class KeaServerAPITestCase(APIViewTestCases.APIViewTestCase):
         response = self.client.patch(url, {'password': 'a', 'password_ref': 'env:B'}, format='json', **self.header)
         self.assertHttpStatus(response, status.HTTP_400_BAD_REQUEST)
         self.assertIn('password_ref', response.data)
+        # A reference alone replaces a stored password: no stale token is kept.
+        server.set_password(PASSWORD)
+        server.save()
+        response = self.client.patch(url, {'password_ref': 'env:KEA_PW'}, format='json', **self.header)
+        self.assertHttpStatus(response, status.HTTP_200_OK)
+        server.refresh_from_db()
+        self.assertEqual((server._password, server.password_ref), ('', 'env:KEA_PW'))
+        self.assertTrue(response.data['has_password'])
 
     def test_bad_input_is_400_with_field_errors(self):
         self.add_permissions('netbox_kea_ha.add_keaserver')

@@ -164,6 +164,21 @@ class PasswordStorageTest(TestCase):
         with mock.patch.dict(os.environ, {'KEA_HA_PW': 'from-env'}):
             self.assertEqual(server.get_password(), 'from-env')
 
+    def test_a_reference_set_alone_drops_the_stored_password_on_clean(self):
+        # What a REST PATCH or a bulk edit of password_ref does: the field alone, then full_clean().
+        server = make_server('s1', '192.0.2.10/24')
+        server.set_password(PASSWORD)
+        server.save()
+        server.password_ref = ' env:KEA_HA_PW '
+        server.full_clean()
+        self.assertEqual((server._password, server.password_ref), ('', 'env:KEA_HA_PW'))
+        peer = make_peer(make_relationship('r'), server, 'primary')
+        peer.set_basic_auth_password(PEER_PASSWORD)
+        peer.basic_auth_password_ref = 'file:/etc/kea/ha-password'
+        peer.full_clean()
+        self.assertEqual(peer._basic_auth_password, '')
+        self.assertTrue(peer.has_basic_auth_password)
+
     def test_wrong_key_names_the_server(self):
         server = make_server('s1', '192.0.2.10/24')
         server.set_password(PASSWORD)

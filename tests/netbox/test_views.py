@@ -89,6 +89,20 @@ class KeaServerViewTestCase(PluginViewTestCase, ViewTestCases.PrimaryObjectViewT
         server.refresh_from_db()
         self.assertFalse(server.has_password)
 
+    @override_settings(EXEMPT_VIEW_PERMISSIONS=['*'])
+    def test_bulk_edit_of_the_reference_drops_stored_passwords(self):
+        servers = list(KeaServer.objects.order_by('pk'))
+        for server in servers:
+            server.set_password(PASSWORD)
+            server.save()
+        self.add_permissions('netbox_kea_ha.change_keaserver')
+        data = {'pk': [s.pk for s in servers], '_apply': True, 'password_ref': 'env:KEA_FLEET_PW'}
+        self.assertHttpStatus(self.client.post(self._get_url('bulk_edit'), data), 302)
+        self.assertEqual(
+            list(KeaServer.objects.order_by('pk').values_list('_password', 'password_ref')),
+            [('', 'env:KEA_FLEET_PW')] * len(servers),
+        )
+
 
 class HARelationshipViewTestCase(PluginViewTestCase, ViewTestCases.PrimaryObjectViewTestCase):
     model = HARelationship

@@ -7,7 +7,7 @@ answering 202 with the job; nothing here talks to Kea.
     POST /api/plugins/kea-ha/relationships/{id}/sync/      sync_harelationship       SyncRelationshipJob
          {"dry_run": true} plans only; {"allow_disruptive": true} lets a mode/role/name/URL change through
     POST /api/plugins/kea-ha/relationships/{id}/status/    status_harelationship     StatusJob
-    POST /api/plugins/kea-ha/status/                       status_keaserver (model)  StatusJob, every server
+    POST /api/plugins/kea-ha/status/                       status_keaserver (all)    StatusJob, every server
     POST /api/plugins/kea-ha/snapshots/{id}/restore/       restore_configsnapshot    RestoreSnapshotJob
          {"which": "after"} pushes the snapshot's pushed config instead of the one it replaced
 
@@ -170,9 +170,15 @@ class FleetStatusAPIView(_JobAPIView):
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request):
-        """Enqueue a StatusJob for every server (needs the status permission on Kea servers, unconstrained)."""
+        """Enqueue a StatusJob for every server (needs the status permission on every Kea server)."""
         if not request.user.has_perm('netbox_kea_ha.status_keaserver'):
             raise PermissionDenied('You do not have the status permission on Kea servers.')
+        servers = KeaServer.objects.all()
+        if servers.exclude(pk__in=servers.restrict(request.user, 'status').values('pk')).exists():
+            raise PermissionDenied(
+                'Your status permission does not cover every Kea server: read the status of each server instead '
+                '(POST servers/{id}/status/).'
+            )
         return self.accepted(request, StatusJob.enqueue(user=request.user))
 
 

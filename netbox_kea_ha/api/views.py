@@ -10,7 +10,7 @@ from netbox.api.viewsets import NetBoxModelViewSet
 
 from .. import filtersets
 from ..models import HAPeer, HARelationship, KeaServer
-from ..services.intent import relationship_findings, render_relationship
+from ..services.intent import relationship_findings, render_relationship, withhold_findings
 from . import serializers
 
 __all__ = (
@@ -48,21 +48,24 @@ class HARelationshipViewSet(NetBoxModelViewSet):
     @action(detail=True, methods=['get'], url_path='render')
     def render(self, request, pk):
         """
-        The `hooks-libraries` block each peer's server would get (passwords redacted), or why it cannot be rendered,
-        and the validation findings. Computed from NetBox's data; nothing is sent to Kea.
+        The `hooks-libraries` block each peer's server would get (passwords redacted), or why it cannot be rendered
+        or is not shown (the server is also in a relationship the user may not view), and the validation findings.
+        Computed from NetBox's data; nothing is sent to Kea.
         """
         relationship = self.get_object()
         context = {'request': request}
-        blocks = render_relationship(relationship)
+        blocks = render_relationship(relationship, request.user)
+        findings = withhold_findings(relationship_findings(relationship), blocks)
         return Response(
             {
                 'relationship': serializers.HARelationshipSerializer(relationship, nested=True, context=context).data,
-                'findings': [finding.as_dict() for finding in relationship_findings(relationship)],
+                'findings': [finding.as_dict() for finding in findings],
                 'servers': [
                     {
                         'server': serializers.KeaServerSerializer(block.server, nested=True, context=context).data,
                         'hooks_libraries': block.hooks_libraries,
                         'error': block.error,
+                        'withheld': block.withheld,
                         'findings': [finding.as_dict() for finding in block.findings],
                     }
                     for block in blocks

@@ -50,6 +50,7 @@ __all__ = (
     'render_server',
     'saved_peers',
     'server_relationships',
+    'withhold_findings',
 )
 
 
@@ -62,6 +63,8 @@ class RenderedBlock:
     error: str | None = None
     #: What validation says about the rendered block (paths relative to `hooks-libraries`).
     findings: tuple[FindingView, ...] = ()
+    #: True when the block is not shown to this user (`error` says why), not because it cannot be rendered.
+    withheld: bool = False
 
     @property
     def text(self) -> str:
@@ -114,6 +117,58 @@ def render_server(server: Any, relationships: Iterable[Any] | None = None) -> Re
     return RenderedBlock(server, redact_secrets(block.hooks_libraries), None, findings)
 
 
-def render_relationship(relationship: Any) -> list[RenderedBlock]:
-    """The rendered block of each peer's server (each with all the relationships that server is in)."""
-    return [render_server(peer.server) for peer in ordered_peers(saved_peers(relationship))]
+def render_relationship(relationship: Any, user: Any = None) -> list[RenderedBlock]:
+    """
+    The rendered block of each peer's server (each with all the relationships that server is in). With `user`, the
+    block of a server that is also in a relationship the user may not view (a hub's block holds every relationship
+    of the server) is withheld: `error` says why.
+    """
+    peers = ordered_peers(saved_peers(relationship))
+    withheld = _withheld_servers(peers, user) if user is not None else {}
+    return [
+        RenderedBlock(peer.server, None, withheld[peer.server_id], withheld=True)
+        if peer.server_id in withheld
+        else render_server(peer.server)
+        for peer in peers
+    ]
+
+
+def withhold_findings(findings: Iterable[FindingView], blocks: Iterable[RenderedBlock]) -> list[FindingView]:
+    """
+    `findings` less those about the whole HA list of a server whose block is withheld (they can name relationships
+    and peers the user may not view); one warning per such server says that they are not shown.
+    """
+    findings = list(findings)
+    withheld = {str(block.server) for block in blocks if block.withheld}
+    kept = [finding for finding in findings if finding.server not in withheld]
+    notes = [
+        FindingView(
+            severity='warning',
+            field='',
+            message='findings about the whole HA list of this server are not shown: it is also in an HA relationship '
+            'you may not view',
+            code='netbox.withheld',
+            server=name,
+        )
+        for name in sorted(withheld)
+        if any(finding.server == name for finding in findings)
+    ]
+    return kept + notes
+
+
+def _withheld_servers(peers: list[Any], user: Any) -> dict[int, str]:
+    """{server id: why its block is not shown} for the servers among `peers` in a relationship `user` may not view."""
+    from ..models import HAPeer, HARelationship
+
+    memberships = list(
+        HAPeer.objects.filter(server_id__in={peer.server_id for peer in peers}).values_list(
+            'server_id', 'relationship_id'
+        )
+    )
+    visible = set(
+        HARelationship.objects.restrict(user, 'view')
+        .filter(pk__in={rel for _, rel in memberships})
+        .values_list('pk', flat=True)
+    )
+    reason = 'not shown: the server is also in an HA relationship you may not view'
+    return {server_id: reason for server_id, relationship_id in memberships if relationship_id not in visible}

@@ -14,7 +14,7 @@ from utilities.views import register_model_view
 from .. import filtersets, forms, tables
 from ..models import HAPeer, HARelationship
 from ..object_actions import extra_actions
-from ..services.intent import relationship_findings, render_relationship
+from ..services.intent import relationship_findings, render_relationship, withhold_findings
 from ..ui import panels
 
 __all__ = (
@@ -88,13 +88,14 @@ class HARelationshipView(generic.ObjectView):
         return (*generic.ObjectView.actions, *extra_actions('harelationship'))
 
     def get_extra_context(self, request, instance):
-        """Findings (computed now and last recorded) and the rendered blocks. No network I/O."""
-        findings = relationship_findings(instance)
+        """Findings (computed now and last recorded) and the rendered blocks the user may see. No network I/O."""
+        blocks = render_relationship(instance, request.user)
+        findings = withhold_findings(relationship_findings(instance), blocks)
         shown = {(f.code, f.message) for f in findings}
         blocks = [
             # A block's own findings, less those the Validation panel already shows for the relationship.
             replace(block, findings=tuple(f for f in block.findings if (f.code, f.message) not in shown))
-            for block in render_relationship(instance)
+            for block in blocks
         ]
         return {'findings': findings, 'recorded_findings': instance.findings, 'rendered_blocks': blocks}
 

@@ -4,6 +4,7 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework import status
 
+from users.models import ObjectPermission
 from utilities.testing import APITestCase, APIViewTestCases, create_test_device
 
 from .base import PASSWORD, PEER_PASSWORD, make_ip, make_peer, make_relationship, make_server
@@ -156,6 +157,29 @@ class HARelationshipAPITestCase(APIViewTestCases.APIViewTestCase):
         self.assertEqual(ha['multi-threading'], {'enable-multi-threading': True})
         self.assertEqual(ha['peers'][0]['basic-auth-password'], '********')
         self.assertNotIn(PEER_PASSWORD, str(data))
+
+    def test_render_withholds_a_block_with_a_relationship_the_user_may_not_view(self):
+        relationship = HARelationship.objects.get(name='relationship1')
+        hidden = HARelationship.objects.get(name='relationship2')
+        hub, s2, s3 = (make_server(f's{i}', f'192.0.2.{i}/24') for i in (1, 2, 3))
+        make_peer(relationship, hub, 'primary')
+        make_peer(relationship, s2, 'standby')
+        make_peer(hidden, hub, 'primary', name='hub-elsewhere')
+        make_peer(hidden, s3, 'secondary')
+        self.add_permissions('netbox_kea_ha.view_harelationship')
+        ObjectPermission.objects.filter(actions=['view'], object_types__model='harelationship').update(
+            constraints={'name': 'relationship1'}
+        )
+        url = reverse(f'{NAMESPACE}-api:harelationship-render', kwargs={'pk': relationship.pk})
+        data = self.client.get(url, **self.header).json()
+        servers = {s['server']['name']: s for s in data['servers']}
+        self.assertTrue(servers['s1']['withheld'])
+        self.assertIsNone(servers['s1']['hooks_libraries'])
+        self.assertFalse(servers['s2']['withheld'])
+        self.assertEqual(
+            servers['s2']['hooks_libraries'][-1]['parameters']['high-availability'][0]['this-server-name'], 's2'
+        )
+        self.assertNotIn('hub-elsewhere', str(data))
 
 
 class HAPeerAPITestCase(APIViewTestCases.APIViewTestCase):

@@ -4,6 +4,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from netbox.choices import CSVDelimiterChoices, ImportFormatChoices
+from users.models import ObjectPermission
 from utilities.testing import TestCase, ViewTestCases, create_tags, create_test_device, create_test_virtualmachine
 
 from .base import PASSWORD, PEER_PASSWORD, PluginViewTestCase, make_ip, make_peer, make_relationship, make_server
@@ -236,6 +237,25 @@ class RelationshipPageTest(TestCase):
         self.assertNotIn('standby server required', page)
         self.assertEqual(page.count('ha.response-delay-not-above-heartbeat'), 1, 'shown once, not again per block')
         self.assertIn('&quot;this-server-name&quot;: &quot;s2&quot;', page)
+
+    def test_blocks_holding_what_the_user_may_not_view_are_withheld(self):
+        hub, s2, s3 = (make_server(f's{i}', f'192.0.2.{i}/24') for i in (1, 2, 3))
+        visible, hidden = make_relationship('visible'), make_relationship('hidden-rel')
+        make_peer(visible, hub, 'primary')
+        make_peer(visible, s2, 'standby')
+        make_peer(hidden, hub, 'primary', name='hub-in-hidden')
+        make_peer(hidden, s3, 'standby', url='http://192.0.2.3:8123/')
+        self.add_permissions('netbox_kea_ha.view_harelationship', 'netbox_kea_ha.view_keaserver')
+        ObjectPermission.objects.filter(actions=['view'], object_types__model='harelationship').update(
+            constraints={'name': 'visible'}
+        )
+        page = self.client.get(visible.get_absolute_url()).content.decode()
+        self.assertIn('not shown: the server is also in an HA relationship you may not view', page)
+        self.assertIn('findings about the whole HA list of this server are not shown', page)
+        self.assertIn('&quot;this-server-name&quot;: &quot;s2&quot;', page)  # s2 is only in "visible"
+        for secret in ('hidden-rel', 'hub-in-hidden', '8123'):
+            self.assertNotIn(secret, page)
+        self.assertHttpStatus(self.client.get(hidden.get_absolute_url()), 404)
 
 
 class HostTabTest(TestCase):

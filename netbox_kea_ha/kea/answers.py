@@ -23,7 +23,6 @@ from .exceptions import (
     KeaUnsupported,
 )
 from .ha import KeaVersion
-from .redact import redact_secrets
 
 __all__ = (
     'Answer',
@@ -40,6 +39,31 @@ __all__ = (
     'written_of',
 )
 
+
+def _outline(value: Any) -> str:
+    """A short, secret-free sketch of an answer's value for reprs: a config can be megabytes, and carries passwords.
+    Maps show their keys (a config's root and what is in it), lists their length, scalars their type."""
+    if isinstance(value, Mapping):
+        inner = (
+            ', '.join(
+                f'{key!r}: {_outline(item) if isinstance(item, Mapping) else _kind(item)}'
+                for key, item in value.items()
+            )
+            if len(value) <= 3
+            else ', '.join(repr(key) for key in value)
+        )
+        return '{' + inner + '}'
+    return _kind(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return f'<map of {len(value)}>'
+    if isinstance(value, list | tuple):
+        return f'<list of {len(value)}>'
+    return 'None' if value is None else f'<{type(value).__name__}>'
+
+
 #: Texts of a Control Agent that could not forward a command to its server (result 1).
 _OFFLINE_MARKERS = ('server is likely to be offline', 'forwarding socket is not configured')
 
@@ -53,8 +77,7 @@ class Answer:
     arguments: Any = None
 
     def __repr__(self) -> str:
-        shown = redact_secrets(self.arguments)
-        return f'Answer(result={self.result!r}, text={self.text!r}, arguments={shown!r})'
+        return f'Answer(result={self.result!r}, text={self.text!r}, arguments={_outline(self.arguments)})'
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,7 @@ class KeaConfig:
     hash: str | None = None
 
     def __repr__(self) -> str:
-        return f'KeaConfig(config={redact_secrets(self.config)!r}, hash={self.hash!r})'
+        return f'KeaConfig(config={_outline(self.config)}, hash={self.hash!r})'
 
 
 @dataclass(frozen=True)

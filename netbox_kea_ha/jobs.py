@@ -97,8 +97,18 @@ class ImportServerJob(KeaHAJobRunner):
 class SyncRelationshipJob(KeaHAJobRunner):
     """Replicate and push a relationship's configs to its peers (or, with `dry_run`, only plan it)."""
 
+    #: Name of a dry-run sync (a plan), so that the job list tells plans from pushes.
+    plan_name = 'Sync to Kea (plan)'
+
     class Meta:
         name = 'Sync to Kea'
+
+    @classmethod
+    def enqueue(cls, *args, **kwargs):
+        """Enqueue the sync; a dry run is named `plan_name` unless a name is given."""
+        if kwargs.get('dry_run') and not kwargs.get('name'):
+            kwargs['name'] = cls.plan_name
+        return super().enqueue(*args, **kwargs)
 
     def run(self, *args, dry_run=False, allow_disruptive=False, **kwargs):
         """Build each peer's desired config, compare it with what runs, and push the differences safely."""

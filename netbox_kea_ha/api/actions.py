@@ -144,13 +144,7 @@ class RelationshipSyncAPIView(_JobAPIView):
         """Enqueue a SyncRelationshipJob."""
         relationship = self.get_object(request, pk)
         options = _options(SyncOptions, request)
-        job = SyncRelationshipJob.enqueue(
-            instance=relationship,
-            user=request.user,
-            name='Sync to Kea (plan)' if options['dry_run'] else None,
-            **options,
-        )
-        return self.accepted(request, job)
+        return self.accepted(request, SyncRelationshipJob.enqueue(instance=relationship, user=request.user, **options))
 
 
 class RelationshipStatusAPIView(_JobAPIView):

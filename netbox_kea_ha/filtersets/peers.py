@@ -4,8 +4,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from dcim.models import Device
 from netbox.filtersets import PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
+from virtualization.models import VirtualMachine
 
 from ..choices import HARoleChoices, HAStateChoices
 from ..models import HAPeer, HARelationship, KeaServer
@@ -41,9 +43,17 @@ class HAPeerFilterSet(PrimaryModelFilterSet):
         to_field_name='name',
         label=_('Kea server (name)'),
     )
-    device_id = django_filters.NumberFilter(field_name='server__device', label=_('Device (ID)'))
-    virtual_machine_id = django_filters.NumberFilter(
-        field_name='server__virtual_machine', label=_('Virtual machine (ID)')
+    device_id = django_filters.ModelMultipleChoiceFilter(
+        field_name='server__device',
+        queryset=Device.objects.all(),
+        distinct=False,
+        label=_('Device (ID)'),
+    )
+    virtual_machine_id = django_filters.ModelMultipleChoiceFilter(
+        field_name='server__virtual_machine',
+        queryset=VirtualMachine.objects.all(),
+        distinct=False,
+        label=_('Virtual machine (ID)'),
     )
     role = django_filters.MultipleChoiceFilter(choices=HARoleChoices, distinct=False)
     ha_state = django_filters.MultipleChoiceFilter(choices=HAStateChoices, distinct=False)

@@ -1,13 +1,16 @@
-"""Form fields shared by the plugin's forms: HA parameters, "inherit" booleans, write-only passwords."""
+"""Form fields shared by the plugin's forms: HA parameters, "inherit" booleans, JSON values, write-only passwords."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from utilities.forms.fields import JSONField
 
 from ..kea.ha import HA_PARAMETERS, HAParameter
 
 __all__ = (
     'PARAMETER_GROUPS',
     'InheritBooleanField',
+    'JSONValueField',
     'PasswordField',
     'default_text',
     'parameter_form_field',
@@ -130,3 +133,17 @@ class PasswordField(forms.CharField):
             'help_text', _('Write-only: never shown again. Blank keeps the current one. Or give a reference.')
         )
         super().__init__(**kwargs)
+
+
+class JSONValueField(JSONField):
+    """An optional JSON field whose blank input is the model's empty value (`empty()`: `{}` or `[]`), not null."""
+
+    def __init__(self, *, empty, **kwargs):
+        kwargs.setdefault('required', False)
+        super().__init__(**kwargs)
+        self.empty = empty
+
+    def clean(self, value):
+        """The JSON value, or a new empty value when the input is blank."""
+        value = super().clean(value)
+        return self.empty() if value in self.empty_values else value

@@ -15,7 +15,6 @@ from utilities.forms.fields import (
     CSVModelChoiceField,
     DynamicModelChoiceField,
     DynamicModelMultipleChoiceField,
-    JSONField,
     TagFilterField,
 )
 from utilities.forms.rendering import FieldSet
@@ -23,7 +22,7 @@ from utilities.forms.widgets import BulkEditNullBooleanSelect
 
 from ..choices import HARoleChoices, HAStateChoices
 from ..models import HAPeer, HARelationship, KeaServer
-from .fields import InheritBooleanField, PasswordField
+from .fields import InheritBooleanField, JSONValueField, PasswordField
 from .mixins import FieldErrorFallbackMixin, SecretFormMixin
 
 __all__ = (
@@ -54,7 +53,7 @@ class HAPeerForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelForm):
     auto_failover = InheritBooleanField(label=_('Auto-failover'), default_label=_("Kea's default (true)"))
     basic_auth_password = PasswordField(label=_('Basic-auth password'))
     clear_basic_auth_password = forms.BooleanField(label=_('Clear basic-auth password'), required=False)
-    extra_parameters = JSONField(label=_('Extra parameters'), required=False, help_text=_EXTRA_HELP)
+    extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
 
     secret_form_fields = {
         'basic_auth_password': ('basic_auth_password', 'clear_basic_auth_password', 'basic_auth_password_ref')
@@ -80,10 +79,6 @@ class HAPeerForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelForm):
             'basic_auth_password_ref', 'extra_parameters', 'description', 'owner', 'comments', 'tags',
         )  # fmt: skip
 
-    def clean_extra_parameters(self):
-        """Blank means no extra keys."""
-        return self.cleaned_data.get('extra_parameters') or {}
-
 
 class HAPeerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelImportForm):
     """Bulk import of peers: relationship and server by name; `basic_auth_password` is write-only."""
@@ -107,7 +102,7 @@ class HAPeerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelImp
         strip=False,
         help_text=_('Password the partners send to this peer (write-only; stored encrypted)'),
     )
-    extra_parameters = JSONField(label=_('Extra parameters'), required=False, help_text=_EXTRA_HELP)
+    extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
 
     secret_form_fields = {'basic_auth_password': ('basic_auth_password', None, 'basic_auth_password_ref')}
 
@@ -118,10 +113,6 @@ class HAPeerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelImp
             'basic_auth_password', 'basic_auth_password_ref', 'extra_parameters', 'description', 'owner', 'comments',
             'tags',
         )  # fmt: skip
-
-    def clean_extra_parameters(self):
-        """Blank means no extra keys."""
-        return self.cleaned_data.get('extra_parameters') or {}
 
 
 class HAPeerBulkEditForm(FieldErrorFallbackMixin, PrimaryModelBulkEditForm):

@@ -10,14 +10,14 @@ from netbox.forms import (
     PrimaryModelImportForm,
 )
 from utilities.forms import add_blank_choice
-from utilities.forms.fields import CSVChoiceField, DynamicModelMultipleChoiceField, JSONField, TagFilterField
+from utilities.forms.fields import CSVChoiceField, DynamicModelMultipleChoiceField, TagFilterField
 from utilities.forms.rendering import FieldSet
 from utilities.forms.widgets import BulkEditNullBooleanSelect
 
 from ..choices import HAModeChoices
 from ..kea.ha import HA_PARAMETERS
 from ..models import HARelationship, KeaServer
-from .fields import parameter_form_field, parameter_groups, parameter_help
+from .fields import JSONValueField, parameter_form_field, parameter_groups, parameter_help
 from .mixins import FieldErrorFallbackMixin
 
 __all__ = (
@@ -42,8 +42,8 @@ def _parameter_fieldsets():
 class HARelationshipForm(FieldErrorFallbackMixin, PrimaryModelForm):
     """Add or edit an HA relationship: mode, HA parameters (blank = Kea's default), state machine, extra keys."""
 
-    state_machine = JSONField(label=_('State machine'), required=False, help_text=_STATE_MACHINE_HELP)
-    extra_parameters = JSONField(label=_('Extra parameters'), required=False, help_text=_EXTRA_HELP)
+    state_machine = JSONValueField(label=_('State machine'), empty=list, help_text=_STATE_MACHINE_HELP)
+    extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
 
     fieldsets = (
         FieldSet('name', 'mode', 'description', 'tags', name=_('HA relationship')),
@@ -63,14 +63,6 @@ class HARelationshipForm(FieldErrorFallbackMixin, PrimaryModelForm):
         for parameter in HA_PARAMETERS:
             self.fields[parameter.attr] = parameter_form_field(parameter)
 
-    def clean_state_machine(self):
-        """Blank means no state-machine entries."""
-        return self.cleaned_data.get('state_machine') or []
-
-    def clean_extra_parameters(self):
-        """Blank means no extra keys."""
-        return self.cleaned_data.get('extra_parameters') or {}
-
 
 class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
     """Bulk import of HA relationships; parameter columns are named by `HAParameter.attr` (`heartbeat_delay`)."""
@@ -78,8 +70,8 @@ class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
     mode = CSVChoiceField(
         label=_('Mode'), choices=HAModeChoices, help_text=_('load-balancing, hot-standby or passive-backup')
     )
-    state_machine = JSONField(label=_('State machine'), required=False, help_text=_STATE_MACHINE_HELP)
-    extra_parameters = JSONField(label=_('Extra parameters'), required=False, help_text=_EXTRA_HELP)
+    state_machine = JSONValueField(label=_('State machine'), empty=list, help_text=_STATE_MACHINE_HELP)
+    extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
 
     class Meta:
         model = HARelationship
@@ -93,14 +85,6 @@ class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
         for parameter in HA_PARAMETERS:
             if parameter.attr in self.fields:
                 self.fields[parameter.attr].help_text = parameter_help(parameter)
-
-    def clean_state_machine(self):
-        """Blank means no state-machine entries."""
-        return self.cleaned_data.get('state_machine') or []
-
-    def clean_extra_parameters(self):
-        """Blank means no extra keys."""
-        return self.cleaned_data.get('extra_parameters') or {}
 
 
 def _bulk_parameter_field(parameter):

@@ -8,7 +8,6 @@ from .servers import *
 from .snapshots import *
 
 __all__ = (
-    'PLAN_JOB_NAME',
     'ConfigSnapshotBulkDeleteView',
     'ConfigSnapshotDeleteView',
     'ConfigSnapshotListView',

@@ -28,7 +28,6 @@ from ..models import HARelationship, KeaServer
 from ..object_actions import KeaHAAction, register_action
 
 __all__ = (
-    'PLAN_JOB_NAME',
     'DeviceKeaHAImportView',
     'DeviceKeaHAStatusView',
     'HARelationshipPlanView',
@@ -39,10 +38,6 @@ __all__ = (
     'VirtualMachineKeaHAImportView',
     'VirtualMachineKeaHAStatusView',
 )
-
-
-#: Name of the dry-run sync jobs the Plan button starts.
-PLAN_JOB_NAME = 'Sync to Kea (plan)'
 
 
 class _JobView(ObjectPermissionRequiredMixin, View):
@@ -145,7 +140,7 @@ class HARelationshipPlanView(generic.ObjectView):
     def post(self, request, pk):
         """Enqueue a dry-run sync and show it."""
         relationship = get_object_or_404(self.queryset, pk=pk)
-        job = SyncRelationshipJob.enqueue(instance=relationship, user=request.user, dry_run=True, name=PLAN_JOB_NAME)
+        job = SyncRelationshipJob.enqueue(instance=relationship, user=request.user, dry_run=True)
         return redirect(f'{reverse("plugins:netbox_kea_ha:harelationship_plan", args=[relationship.pk])}?job={job.pk}')
 
 

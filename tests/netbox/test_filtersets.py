@@ -108,7 +108,7 @@ class HAPeerFilterSetTest(TestCase, FilterSetTests):
         self.assertEqual(self.filterset({'relationship_id': [r1.pk]}, self.queryset).qs.count(), 2)
         self.assertEqual(self.filterset({'relationship': ['r2']}, self.queryset).qs.count(), 1)
         self.assertEqual(self.filterset({'server': ['s3']}, self.queryset).qs.count(), 1)
-        self.assertEqual(self.filterset({'device_id': self.device.pk}, self.queryset).qs.get().server.name, 's1')
+        self.assertEqual(self.filterset({'device_id': [self.device.pk]}, self.queryset).qs.get().server.name, 's1')
 
     def test_role_state(self):
         self.assertEqual(self.filterset({'role': ['primary']}, self.queryset).qs.count(), 2)

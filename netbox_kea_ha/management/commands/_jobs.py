@@ -11,7 +11,21 @@ from utilities.rqworker import any_workers_for_queue, get_queue_for_model
 
 from ...plugin_settings import get_setting
 
-__all__ = ('JobCommand',)
+__all__ = (
+    'JobCommand',
+    'find_by_name',
+)
+
+
+def find_by_name(model, value):
+    """An object of `model` by name, or by id; CommandError naming what was not found (and the names known)."""
+    obj = model.objects.filter(name=value).first()
+    if obj is None and value.isdigit():
+        obj = model.objects.filter(pk=int(value)).first()
+    if obj is None:
+        known = ', '.join(model.objects.values_list('name', flat=True)[:20]) or 'none'
+        raise CommandError(f'no {model._meta.verbose_name} named {value!r} (known: {known})')
+    return obj
 
 
 class JobCommand(BaseCommand):

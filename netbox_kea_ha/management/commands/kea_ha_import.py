@@ -1,23 +1,10 @@
 """`manage.py kea_ha_import <server> [...] [--wait]`: import what Kea servers run (one ImportServerJob each)."""
 
-from django.core.management.base import CommandError
-
 from ...jobs import ImportServerJob
 from ...models import KeaServer
-from ._jobs import JobCommand
+from ._jobs import JobCommand, find_by_name
 
 __all__ = ('Command',)
-
-
-def find_server(value):
-    """A KeaServer by name, or by id; CommandError naming what was not found."""
-    server = KeaServer.objects.filter(name=value).first()
-    if server is None and value.isdigit():
-        server = KeaServer.objects.filter(pk=int(value)).first()
-    if server is None:
-        known = ', '.join(KeaServer.objects.values_list('name', flat=True)[:20]) or 'none'
-        raise CommandError(f'no Kea server named {value!r} (known: {known})')
-    return server
 
 
 class Command(JobCommand):
@@ -32,6 +19,6 @@ class Command(JobCommand):
 
     def handle(self, *args, **options):
         """Enqueue one import job per server, and wait with --wait."""
-        servers = [find_server(value) for value in options['servers']]
+        servers = [find_by_name(KeaServer, value) for value in options['servers']]
         jobs = [self.enqueue(ImportServerJob, options, instance=server) for server in servers]
         self.wait(jobs, options)

@@ -1,8 +1,8 @@
 """`manage.py kea_ha_status [<server> ...] [--no-drift] [--wait]`: read HA state and drift (one StatusJob)."""
 
 from ...jobs import StatusJob
-from ._jobs import JobCommand
-from .kea_ha_import import find_server
+from ...models import KeaServer
+from ._jobs import JobCommand, find_by_name
 
 __all__ = ('Command',)
 
@@ -22,7 +22,7 @@ class Command(JobCommand):
         """Enqueue the status job(s), and wait with --wait."""
         drift = not options['no_drift']
         if options['servers']:
-            servers = [find_server(value) for value in options['servers']]
+            servers = [find_by_name(KeaServer, value) for value in options['servers']]
             jobs = [self.enqueue(StatusJob, options, instance=server, drift=drift) for server in servers]
         else:
             jobs = [self.enqueue(StatusJob, options, drift=drift)]

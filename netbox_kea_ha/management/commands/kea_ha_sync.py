@@ -4,20 +4,9 @@ from django.core.management.base import CommandError
 
 from ...jobs import SyncRelationshipJob
 from ...models import HARelationship
-from ._jobs import JobCommand
+from ._jobs import JobCommand, find_by_name
 
 __all__ = ('Command',)
-
-
-def find_relationship(value):
-    """An HARelationship by name, or by id; CommandError naming what was not found."""
-    relationship = HARelationship.objects.filter(name=value).first()
-    if relationship is None and value.isdigit():
-        relationship = HARelationship.objects.filter(pk=int(value)).first()
-    if relationship is None:
-        known = ', '.join(HARelationship.objects.values_list('name', flat=True)[:20]) or 'none'
-        raise CommandError(f'no HA relationship named {value!r} (known: {known})')
-    return relationship
 
 
 class Command(JobCommand):
@@ -47,13 +36,12 @@ class Command(JobCommand):
                 self.stdout.write('no HA relationship to sync')
                 return
         else:
-            relationships = [find_relationship(value) for value in options['relationships']]
+            relationships = [find_by_name(HARelationship, value) for value in options['relationships']]
         jobs = [
             self.enqueue(
                 SyncRelationshipJob,
                 options,
                 instance=relationship,
-                name='Sync to Kea (plan)' if options['dry_run'] else None,
                 dry_run=options['dry_run'],
                 allow_disruptive=options['allow_disruptive'],
             )

@@ -15,6 +15,8 @@ __all__ = (
     'HARoleChoices',
     'HAStateChoices',
     'ReplicateConfigChoices',
+    'SnapshotActionChoices',
+    'SnapshotResultChoices',
     'StatePauseChoices',
 )
 
@@ -149,4 +151,34 @@ class StatePauseChoices(ChoiceSet):
         (NEVER, 'never'),
         (ONCE, 'once'),
         (ALWAYS, 'always'),
+    ]
+
+
+class SnapshotActionChoices(ChoiceSet):
+    """What made a snapshot: a sync, or a restore of an earlier snapshot."""
+
+    SYNC = 'sync'
+    RESTORE = 'restore'
+
+    CHOICES = [
+        (SYNC, _('Sync'), 'blue'),
+        (RESTORE, _('Restore'), 'purple'),
+    ]
+
+
+class SnapshotResultChoices(ChoiceSet):
+    """How the push a snapshot was taken for ended."""
+
+    PENDING = 'pending'
+    APPLIED = 'applied'
+    ROLLED_BACK = 'rolled-back'
+    FAILED = 'failed'
+    NOT_SENT = 'not-sent'
+
+    CHOICES = [
+        (PENDING, _('Pending'), 'gray'),
+        (APPLIED, _('Applied'), 'green'),
+        (ROLLED_BACK, _('Rolled back'), 'orange'),
+        (FAILED, _('Failed'), 'red'),
+        (NOT_SENT, _('Not sent'), 'yellow'),
     ]

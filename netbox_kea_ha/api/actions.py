@@ -11,7 +11,7 @@ answering 202 with the job; nothing here talks to Kea.
     POST /api/plugins/kea-ha/snapshots/{id}/restore/       restore_configsnapshot    RestoreSnapshotJob
          {"which": "after"} pushes the snapshot's pushed config instead of the one it replaced
 
-Snapshots themselves: GET /api/plugins/kea-ha/snapshots/ (read-only, redacted).
+The snapshots themselves are read at GET /api/plugins/kea-ha/snapshots/ (api/views.py: read-only, redacted).
 """
 
 from django.shortcuts import get_object_or_404
@@ -23,17 +23,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.serializers import JobSerializer
-from netbox.api.viewsets import NetBoxReadOnlyModelViewSet
 from users.models import Token
 
-from ..filtersets.snapshots import ConfigSnapshotFilterSet
 from ..jobs import ImportServerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
 from ..models import ConfigSnapshot, HARelationship, KeaServer
-from .serializers_.snapshots import ConfigSnapshotSerializer
 
 __all__ = (
     'ActionPermission',
-    'ConfigSnapshotViewSet',
     'FleetStatusAPIView',
     'RelationshipStatusAPIView',
     'RelationshipSyncAPIView',
@@ -41,14 +37,6 @@ __all__ = (
     'ServerStatusAPIView',
     'SnapshotRestoreAPIView',
 )
-
-
-class ConfigSnapshotViewSet(NetBoxReadOnlyModelViewSet):
-    """Config snapshots (read-only; configs redacted)."""
-
-    queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
-    serializer_class = ConfigSnapshotSerializer
-    filterset_class = ConfigSnapshotFilterSet
 
 
 class SyncOptions(serializers.Serializer):

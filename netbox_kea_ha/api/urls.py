@@ -13,7 +13,7 @@ router.APIRootView = views.KeaHARootView
 router.register('servers', views.KeaServerViewSet)
 router.register('relationships', views.HARelationshipViewSet)
 router.register('peers', views.HAPeerViewSet)
-router.register('snapshots', actions.ConfigSnapshotViewSet)
+router.register('snapshots', views.ConfigSnapshotViewSet)
 
 urlpatterns = [
     path('servers/<int:pk>/import/', actions.ServerImportAPIView.as_view(), name='keaserver-import'),

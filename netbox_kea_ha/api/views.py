@@ -6,14 +6,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView
 
-from netbox.api.viewsets import NetBoxModelViewSet
+from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 
 from .. import filtersets
-from ..models import HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 from ..services.intent import relationship_findings, render_relationship, withhold_findings
 from . import serializers
 
 __all__ = (
+    'ConfigSnapshotViewSet',
     'HAPeerViewSet',
     'HARelationshipViewSet',
     'KeaHARootView',
@@ -80,3 +81,11 @@ class HAPeerViewSet(NetBoxModelViewSet):
     queryset = HAPeer.objects.select_related('relationship', 'server', 'server__address')
     serializer_class = serializers.HAPeerSerializer
     filterset_class = filtersets.HAPeerFilterSet
+
+
+class ConfigSnapshotViewSet(NetBoxReadOnlyModelViewSet):
+    """Config snapshots (read-only: jobs write them; configs redacted)."""
+
+    queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
+    serializer_class = serializers.ConfigSnapshotSerializer
+    filterset_class = filtersets.ConfigSnapshotFilterSet

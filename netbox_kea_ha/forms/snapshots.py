@@ -9,7 +9,8 @@ from utilities.forms import FilterForm
 from utilities.forms.fields import DynamicModelMultipleChoiceField
 from utilities.forms.rendering import FieldSet
 
-from ..models import ConfigSnapshot, HARelationship, KeaServer, SnapshotActionChoices, SnapshotResultChoices
+from ..choices import SnapshotActionChoices, SnapshotResultChoices
+from ..models import ConfigSnapshot, HARelationship, KeaServer
 
 __all__ = ('ConfigSnapshotFilterForm',)
 

@@ -7,9 +7,9 @@ import strawberry_django
 from strawberry.scalars import ID
 from strawberry_django import BaseFilterLookup, DatetimeFilterLookup, FilterLookup, StrFilterLookup
 
-from netbox.graphql.filters import PrimaryModelFilter
+from netbox.graphql.filters import BaseModelFilter, PrimaryModelFilter
 
-from ..models import HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 
 if TYPE_CHECKING:
     from dcim.graphql.filters import DeviceFilter
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .enums import *
 
 __all__ = (
+    'ConfigSnapshotFilter',
     'HAPeerFilter',
     'HARelationshipFilter',
     'KeaServerFilter',
@@ -116,3 +117,19 @@ class HAPeerFilter(PrimaryModelFilter):
     reachable: FilterLookup[bool] | None = strawberry_django.filter_field()
     unacked_clients: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
     last_contact: DatetimeFilterLookup | None = strawberry_django.filter_field()
+
+
+@strawberry_django.filter_type(ConfigSnapshot, lookups=True)
+class ConfigSnapshotFilter(BaseModelFilter):
+    """Filter of config snapshots."""
+
+    created: DatetimeFilterLookup | None = strawberry_django.filter_field()
+    server: Annotated['KeaServerFilter', strawberry.lazy(_FILTERS)] | None = strawberry_django.filter_field()
+    server_id: ID | None = strawberry_django.filter_field()
+    relationship: Annotated['HARelationshipFilter', strawberry.lazy(_FILTERS)] | None = strawberry_django.filter_field()
+    relationship_id: ID | None = strawberry_django.filter_field()
+    job_id: ID | None = strawberry_django.filter_field()
+    restored_from_id: ID | None = strawberry_django.filter_field()
+    action: StrFilterLookup | None = strawberry_django.filter_field()
+    result: StrFilterLookup | None = strawberry_django.filter_field()
+    message: StrFilterLookup | None = strawberry_django.filter_field()

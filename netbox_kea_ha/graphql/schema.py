@@ -3,8 +3,7 @@
 import strawberry
 import strawberry_django
 
-from .snapshots import KeaHASnapshotQuery
-from .types import HAPeerType, HARelationshipType, KeaServerType
+from .types import ConfigSnapshotType, HAPeerType, HARelationshipType, KeaServerType
 
 __all__ = (
     'KeaHAQuery',
@@ -14,7 +13,7 @@ __all__ = (
 
 @strawberry.type(name='Query')
 class KeaHAQuery:
-    """kea_ha_server(_list), kea_ha_relationship(_list), kea_ha_peer(_list)."""
+    """kea_ha_server(_list), kea_ha_relationship(_list), kea_ha_peer(_list), kea_ha_snapshot(_list)."""
 
     kea_ha_server: KeaServerType = strawberry_django.field()
     kea_ha_server_list: list[KeaServerType] = strawberry_django.field()
@@ -25,5 +24,8 @@ class KeaHAQuery:
     kea_ha_peer: HAPeerType = strawberry_django.field()
     kea_ha_peer_list: list[HAPeerType] = strawberry_django.field()
 
+    kea_ha_snapshot: ConfigSnapshotType = strawberry_django.field()
+    kea_ha_snapshot_list: list[ConfigSnapshotType] = strawberry_django.field()
 
-schema = [KeaHAQuery, KeaHASnapshotQuery]
+
+schema = [KeaHAQuery]

@@ -1,7 +1,8 @@
 """
 GraphQL types (`<Model>Type`). Fields are listed explicitly: every concrete field except the password storage
-(`_password`, `_basic_auth_password`), plus the reverse relations declared here, so that a model added later with a
-foreign key to these does not change their shape. Passwords appear only as `has_password` booleans.
+(`_password`, `_basic_auth_password`, a snapshot's `_secrets`), plus the reverse relations declared here, so that a
+model added later with a foreign key to these does not change their shape. Passwords appear only as `has_password`
+booleans.
 """
 
 from typing import TYPE_CHECKING, Annotated
@@ -11,18 +12,20 @@ import strawberry_django
 from django.db import models
 
 from netbox.graphql.scalars import BigInt
-from netbox.graphql.types import PrimaryObjectType
+from netbox.graphql.types import BaseObjectType, PrimaryObjectType
 
 from ..kea.ha import HA_PARAMETERS
-from ..models import HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 from .filters import *
 
 if TYPE_CHECKING:
     from dcim.graphql.types import DeviceType
     from ipam.graphql.types import IPAddressType
+    from users.graphql.types import UserType
     from virtualization.graphql.types import VirtualMachineType
 
 __all__ = (
+    'ConfigSnapshotType',
     'HAPeerType',
     'HARelationshipType',
     'KeaServerType',
@@ -56,7 +59,9 @@ class KeaServerType(PrimaryObjectType):
         """Whether the control endpoint has a password (stored or referenced)."""
         return self.has_password
 
-    @strawberry_django.field(only=['control_host', 'control_port', 'control_scheme', 'address'])
+    @strawberry_django.field(
+        only=['control_host', 'control_port', 'control_scheme', 'address__address'], select_related=['address']
+    )
     def control_url(self) -> str | None:
         """URL of the control endpoint (own values, else the plugin's settings)."""
         return self.control_url
@@ -93,12 +98,15 @@ class HAPeerType(PrimaryObjectType):
     relationship: Annotated['HARelationshipType', strawberry.lazy(_TYPES)]
     server: Annotated['KeaServerType', strawberry.lazy(_TYPES)]
 
-    @strawberry_django.field(only=['name', 'server'])
+    @strawberry_django.field(only=['name', 'server__name', 'server__server_tag'], select_related=['server'])
     def effective_name(self) -> str:
         """The peer name Kea gets: `name`, else the server's tag."""
         return self.effective_name
 
-    @strawberry_django.field(only=['url', 'server'])
+    @strawberry_django.field(
+        only=['url', 'server__control_scheme', 'server__control_port', 'server__address__address'],
+        select_related=['server__address'],
+    )
     def effective_url(self) -> str | None:
         """The URL Kea gets: `url`, else derived from the server's address and port."""
         return self.effective_url
@@ -107,3 +115,36 @@ class HAPeerType(PrimaryObjectType):
     def has_basic_auth_password(self) -> bool:
         """Whether a basic-auth password is set (stored or referenced)."""
         return self.has_basic_auth_password
+
+
+@strawberry_django.type(
+    ConfigSnapshot,
+    fields=[
+        'id',
+        'server',
+        'relationship',
+        'created',
+        'user',
+        'action',
+        'restored_from',
+        'result',
+        'message',
+        'before',
+        'after',
+    ],  # fmt: skip
+    filters=ConfigSnapshotFilter,
+    pagination=True,
+)
+class ConfigSnapshotType(BaseObjectType):
+    """A config snapshot; `before` and `after` have every secret replaced by a placeholder (never the secrets)."""
+
+    server: Annotated['KeaServerType', strawberry.lazy(_TYPES)]
+    relationship: Annotated['HARelationshipType', strawberry.lazy(_TYPES)] | None
+    user: Annotated['UserType', strawberry.lazy('users.graphql.types')] | None
+    restored_from: Annotated['ConfigSnapshotType', strawberry.lazy(_TYPES)] | None
+
+    # field_name: a field that maps to `job_id` would be taken for the `job` relation (NetBox has no Job type).
+    @strawberry_django.field(field_name='job_pk', only=['job'])
+    def job_id(self) -> int | None:
+        """The id of the job that made the snapshot (a core job), if it still exists."""
+        return self.job_id

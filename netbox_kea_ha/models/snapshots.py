@@ -8,43 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from netbox.models import BaseModel
 from netbox.models.features import ExportTemplatesMixin
-from utilities.choices import ChoiceSet
 
+from ..choices import SnapshotActionChoices, SnapshotResultChoices
+
+# The choice sets are re-exported here: code written before they moved to choices.py imports them from models.
 __all__ = (
     'ConfigSnapshot',
     'SnapshotActionChoices',
     'SnapshotResultChoices',
 )
-
-
-class SnapshotActionChoices(ChoiceSet):
-    """What made a snapshot: a sync, or a restore of an earlier snapshot."""
-
-    SYNC = 'sync'
-    RESTORE = 'restore'
-
-    CHOICES = [
-        (SYNC, _('Sync'), 'blue'),
-        (RESTORE, _('Restore'), 'purple'),
-    ]
-
-
-class SnapshotResultChoices(ChoiceSet):
-    """How the push a snapshot was taken for ended."""
-
-    PENDING = 'pending'
-    APPLIED = 'applied'
-    ROLLED_BACK = 'rolled-back'
-    FAILED = 'failed'
-    NOT_SENT = 'not-sent'
-
-    CHOICES = [
-        (PENDING, _('Pending'), 'gray'),
-        (APPLIED, _('Applied'), 'green'),
-        (ROLLED_BACK, _('Rolled back'), 'orange'),
-        (FAILED, _('Failed'), 'red'),
-        (NOT_SENT, _('Not sent'), 'yellow'),
-    ]
 
 
 class ConfigSnapshot(ExportTemplatesMixin, BaseModel):

@@ -132,12 +132,21 @@ class ConfigSnapshotRestoreView(ObjectPermissionRequiredMixin, View):
 
 
 class _SnapshotsTab(generic.ObjectChildrenView):
+    """The "Config snapshots" tab of the object whose snapshots `parent_field` names."""
+
     child_model = ConfigSnapshot
     table = ConfigSnapshotTable
     filterset = ConfigSnapshotFilterSet
     filterset_form = ConfigSnapshotFilterForm
     actions = (BulkDelete,)
     parent_field = None
+    tab = ViewTab(
+        label=_('Config snapshots'),
+        badge=lambda obj: obj.config_snapshots.count(),
+        permission='netbox_kea_ha.view_configsnapshot',
+        weight=600,
+        hide_if_empty=True,
+    )
 
     def get_children(self, request, parent):
         """The parent's snapshots the user may see."""
@@ -150,13 +159,6 @@ class KeaServerSnapshotsView(_SnapshotsTab):
 
     queryset = KeaServer.objects.all()
     parent_field = 'server'
-    tab = ViewTab(
-        label=_('Config snapshots'),
-        badge=lambda obj: obj.config_snapshots.count(),
-        permission='netbox_kea_ha.view_configsnapshot',
-        weight=600,
-        hide_if_empty=True,
-    )
 
 
 @register_model_view(HARelationship, 'snapshots', path='snapshots')
@@ -165,10 +167,3 @@ class HARelationshipSnapshotsView(_SnapshotsTab):
 
     queryset = HARelationship.objects.all()
     parent_field = 'relationship'
-    tab = ViewTab(
-        label=_('Config snapshots'),
-        badge=lambda obj: obj.config_snapshots.count(),
-        permission='netbox_kea_ha.view_configsnapshot',
-        weight=600,
-        hide_if_empty=True,
-    )

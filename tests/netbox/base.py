@@ -2,22 +2,25 @@
 
 from ipam.models import IPAddress
 
-from netbox_kea_ha.models import HAPeer, HARelationship, KeaServer
+from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 
 try:  # NetBox 4.7 renames the mixins (#22161).
+    from utilities.testing import BaseFilterSetTestMixin as BaseFilterSetTests
     from utilities.testing import ChangeLoggedFilterSetTestMixin as ChangeLoggedFilterSetTests
 except ImportError:  # pragma: no cover - NetBox 4.6
-    from utilities.testing import ChangeLoggedFilterSetTests
+    from utilities.testing import BaseFilterSetTests, ChangeLoggedFilterSetTests
 
 __all__ = (
     'PASSWORD',
     'PEER_PASSWORD',
     'FilterSetTests',
     'PluginViewTestCase',
+    'RecordFilterSetTests',
     'make_ip',
     'make_peer',
     'make_relationship',
     'make_server',
+    'make_snapshot',
 )
 
 #: Distinctive passwords that no page, export or log may ever show.
@@ -32,8 +35,8 @@ class PluginViewTestCase:
         return f'plugins:{self.model._meta.app_label}:{self.model._meta.model_name}_{{}}'
 
 
-class FilterSetTests(ChangeLoggedFilterSetTests):
-    """NetBox's filterset tests, told that the FilterSets live in netbox_kea_ha (not in this test package)."""
+class _PluginFilterSets:
+    """NetBox's filterset tests look for the FilterSet in the test's own package: point them at netbox_kea_ha."""
 
     def test_missing_filters(self):
         cls = type(self)
@@ -43,6 +46,14 @@ class FilterSetTests(ChangeLoggedFilterSetTests):
             super().test_missing_filters()
         finally:
             cls.__module__ = module
+
+
+class FilterSetTests(_PluginFilterSets, ChangeLoggedFilterSetTests):
+    """NetBox's filterset tests of a change-logged model (every model field has a filter; created, last_updated)."""
+
+
+class RecordFilterSetTests(_PluginFilterSets, BaseFilterSetTests):
+    """NetBox's filterset tests of a model without change logging (config snapshots)."""
 
 
 def make_ip(address):
@@ -66,3 +77,9 @@ def make_peer(relationship, server, role, **fields):
     peer.full_clean()
     peer.save()
     return peer
+
+
+def make_snapshot(server, relationship=None, **fields):
+    """A saved ConfigSnapshot of `server` (what sync jobs write), with a small redacted config."""
+    fields.setdefault('before', {'Dhcp4': {'valid-lifetime': 3600}})
+    return ConfigSnapshot.objects.create(server=server, relationship=relationship, **fields)

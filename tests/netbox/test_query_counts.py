@@ -1,4 +1,4 @@
-"""List pages and list API calls cost the same number of queries for 3 rows as for 25 (no per-row queries)."""
+"""List pages, list API calls and GraphQL lists cost as many queries for 3 rows as for 25 (no per-row queries)."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,10 +8,18 @@ from users.constants import TOKEN_PREFIX
 from users.models import Token
 from utilities.testing import TestCase, create_tags, create_test_device
 
-from .base import PEER_PASSWORD, make_server
+from .base import PEER_PASSWORD, make_server, make_snapshot
 from netbox_kea_ha.models import HAPeer, HARelationship
 
-MODELS = ('keaserver', 'harelationship', 'hapeer')
+MODELS = ('keaserver', 'harelationship', 'hapeer', 'configsnapshot')
+
+#: GraphQL lists with every field computed from related rows (effective values, control URL, job id).
+GRAPHQL = {
+    'servers': '{ kea_ha_server_list { id name has_password control_url address { address } } }',
+    'peers': '{ kea_ha_peer_list { id effective_name effective_url has_basic_auth_password server { name } } }',
+    'relationships': '{ kea_ha_relationship_list { id name peers { effective_name effective_url } } }',
+    'snapshots': '{ kea_ha_snapshot_list { id job_id result server { name } relationship { name } } }',
+}
 
 
 class ConstantQueriesTest(TestCase):
@@ -39,12 +47,21 @@ class ConstantQueriesTest(TestCase):
                 peer.set_basic_auth_password(PEER_PASSWORD)
                 peer.save()
                 peer.tags.set(self.tags)
+            make_snapshot(primary, relationship, after={'Dhcp4': {}}, result='applied')
             self.count += 1
 
     def _queries(self, url, **headers):
         with CaptureQueriesContext(connection) as context:
             response = self.client.get(url, **headers)
         self.assertEqual(response.status_code, 200, url)
+        return len(context.captured_queries)
+
+    def _graphql_queries(self, query):
+        with CaptureQueriesContext(connection) as context:
+            response = self.client.post(
+                reverse('graphql'), {'query': query}, content_type='application/json', **self.header
+            )
+        self.assertNotIn('errors', response.json())
         return len(context.captured_queries)
 
     def _measure(self):
@@ -54,6 +71,8 @@ class ConstantQueriesTest(TestCase):
             counts[f'{model} api'] = self._queries(
                 reverse(f'plugins-api:netbox_kea_ha-api:{model}-list') + '?limit=100', **self.header
             )
+        for name, query in GRAPHQL.items():
+            counts[f'{name} graphql'] = self._graphql_queries(query)
         return counts
 
     def test_list_queries_do_not_grow_with_rows(self):

@@ -12,8 +12,9 @@ __all__ = (
 
 class FieldErrorFallbackMixin:
     """
-    Model validation may name fields a form does not show (a bulk import that updates a few columns, a bulk edit):
-    such errors become form-wide errors that still name the field, instead of Django's ValueError.
+    Model validation may name fields a form does not show (a bulk import that updates a few columns): such errors
+    become form-wide errors that still name the field, instead of Django's ValueError. (A bulk edit reports model
+    errors itself, as messages: its forms do not need this.)
     """
 
     def add_error(self, field, error):

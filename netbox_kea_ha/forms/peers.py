@@ -115,7 +115,7 @@ class HAPeerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelImp
         )  # fmt: skip
 
 
-class HAPeerBulkEditForm(FieldErrorFallbackMixin, PrimaryModelBulkEditForm):
+class HAPeerBulkEditForm(PrimaryModelBulkEditForm):
     """Bulk edit of peers (no passwords)."""
 
     role = forms.ChoiceField(label=_('Role'), choices=add_blank_choice(HARoleChoices), required=False)

@@ -105,7 +105,7 @@ class _BulkEditMeta(type(PrimaryModelBulkEditForm)):
         return super().__new__(mcs, name, bases, attrs)
 
 
-class HARelationshipBulkEditForm(FieldErrorFallbackMixin, PrimaryModelBulkEditForm, metaclass=_BulkEditMeta):
+class HARelationshipBulkEditForm(PrimaryModelBulkEditForm, metaclass=_BulkEditMeta):
     """Bulk edit of HA relationships: mode and any HA parameter ("set null" returns it to Kea's default)."""
 
     mode = forms.ChoiceField(label=_('Mode'), choices=add_blank_choice(HAModeChoices), required=False)

@@ -147,7 +147,7 @@ class KeaServerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModel
         return cleaned
 
 
-class KeaServerBulkEditForm(FieldErrorFallbackMixin, PrimaryModelBulkEditForm):
+class KeaServerBulkEditForm(PrimaryModelBulkEditForm):
     """Bulk edit of Kea servers (no passwords: set those one server at a time or by import)."""
 
     family = forms.ChoiceField(label=_('DHCP family'), choices=add_blank_choice(DHCPFamilyChoices), required=False)

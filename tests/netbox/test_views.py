@@ -341,6 +341,45 @@ class BulkImportErrorTest(TestCase):
         self.assertIn('Record 2 device', response.content.decode())
         self.assertEqual(KeaServer.objects.count(), 0)
 
+    def test_yaml_and_json_imports_of_every_model(self):
+        self.add_permissions(
+            'netbox_kea_ha.add_keaserver', 'netbox_kea_ha.add_harelationship', 'netbox_kea_ha.add_hapeer'
+        )
+        make_ip('192.0.2.1/24')
+        make_ip('192.0.2.2/24')
+        servers = (
+            f'[{{"name": "s1", "address": "192.0.2.1/24", "username": "api", "password": "{PASSWORD}"}},'
+            ' {"name": "s2", "address": "192.0.2.2/24", "control_port": 18002, "replicate_config": "off"}]'
+        )
+        self.assertHttpStatus(self._import('keaserver', servers, ImportFormatChoices.JSON), 302)
+        relationships = (
+            '- name: r\n  mode: load-balancing\n  heartbeat_delay: 2000\n  mt_enable: false\n'
+            '  state_machine:\n    - {state: waiting, pause: once}\n  extra_parameters: {future-knob: 1}\n'
+        )
+        self.assertHttpStatus(self._import('harelationship', relationships, ImportFormatChoices.YAML), 302)
+        peers = (
+            '- {relationship: r, server: s1, role: primary, basic_auth_user: ha,'
+            f' basic_auth_password: "{PEER_PASSWORD}"}}\n'
+            '- relationship: r\n  server: s2\n  role: secondary\n  auto_failover: false\n'
+            '  extra_parameters: {basic-auth-password-file: /etc/kea/ha-password}\n'
+        )
+        self.assertHttpStatus(self._import('hapeer', peers, ImportFormatChoices.YAML), 302)
+
+        s1, s2 = KeaServer.objects.get(name='s1'), KeaServer.objects.get(name='s2')
+        self.assertEqual((s1.get_password(), s2.control_port, s2.replicate_config), (PASSWORD, 18002, 'off'))
+        relationship = HARelationship.objects.get(name='r')
+        self.assertEqual(
+            (relationship.heartbeat_delay, relationship.mt_enable, relationship.state_machine),
+            (2000, False, [{'state': 'waiting', 'pause': 'once'}]),
+        )
+        self.assertEqual(relationship.extra_parameters, {'future-knob': 1})
+        primary, secondary = relationship.peers.order_by('pk')
+        self.assertEqual((primary.server, primary.get_basic_auth_password()), (s1, PEER_PASSWORD))
+        self.assertEqual(
+            (secondary.auto_failover, secondary.extra_parameters),
+            (False, {'basic-auth-password-file': '/etc/kea/ha-password'}),
+        )
+
     def test_csv_update_error_on_a_column_not_given_is_still_named(self):
         self.add_permissions('netbox_kea_ha.add_harelationship', 'netbox_kea_ha.change_harelationship')
         relationship = make_relationship('r')

@@ -143,6 +143,17 @@ class RestoreSnapshotJob(KeaHAJobRunner):
     class Meta:
         name = 'Restore config snapshot'
 
+    @classmethod
+    def enqueue_restore(cls, snapshot, user=None, which='before'):
+        """Enqueue the restore of `snapshot`, bound to its server (whose Jobs tab then lists it), named after it."""
+        return cls.enqueue(
+            instance=snapshot.server,
+            user=user,
+            name=f'Restore config snapshot {snapshot.pk}',
+            snapshot_id=snapshot.pk,
+            which=which,
+        )
+
     def run(self, *args, snapshot_id=None, which='before', **kwargs):
         """Restore snapshot `snapshot_id` (its `before` config, or `which='after'`)."""
         from .models import ConfigSnapshot

@@ -174,11 +174,4 @@ class SnapshotRestoreAPIView(_JobAPIView):
         """Enqueue a RestoreSnapshotJob."""
         snapshot = self.get_object(request, pk)
         options = _options(RestoreOptions, request)
-        job = RestoreSnapshotJob.enqueue(
-            instance=snapshot.server,
-            user=request.user,
-            name=f'Restore config snapshot {snapshot.pk}',
-            snapshot_id=snapshot.pk,
-            which=options['which'],
-        )
-        return self.accepted(request, job)
+        return self.accepted(request, RestoreSnapshotJob.enqueue_restore(snapshot, request.user, options['which']))

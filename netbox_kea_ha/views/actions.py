@@ -1,5 +1,5 @@
 """
-The action buttons: Import from Kea, Read status, Sync, Plan. Each view only checks the custom permission
+The action buttons: Import from Kea, Read status, Sync, Plan, Restore. Each view only checks the custom permission
 (`Meta.permissions`, object constraints honoured) and enqueues a job; nothing here talks to Kea.
 
 | button | where | permission | job |
@@ -8,6 +8,7 @@ The action buttons: Import from Kea, Read status, Sync, Plan. Each view only che
 | Read status | server, relationship, device/VM tab | `status_keaserver` / `status_harelationship` | StatusJob |
 | Sync | relationship page | `sync_harelationship` | SyncRelationshipJob |
 | Plan | relationship page | `sync_harelationship` | SyncRelationshipJob(dry_run) -> the plan page |
+| Restore | config snapshot page | `restore_configsnapshot` | RestoreSnapshotJob, bound to the snapshot's server |
 """
 
 from django.contrib import messages
@@ -23,11 +24,12 @@ from netbox.views import generic
 from utilities.views import ConditionalLoginRequiredMixin, ObjectPermissionRequiredMixin, register_model_view
 from virtualization.models import VirtualMachine
 
-from ..jobs import ImportServerJob, StatusJob, SyncRelationshipJob
-from ..models import HARelationship, KeaServer
+from ..jobs import ImportServerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
+from ..models import ConfigSnapshot, HARelationship, KeaServer
 from ..object_actions import KeaHAAction, register_action
 
 __all__ = (
+    'ConfigSnapshotRestoreView',
     'DeviceKeaHAImportView',
     'DeviceKeaHAStatusView',
     'HARelationshipPlanView',
@@ -35,6 +37,7 @@ __all__ = (
     'HARelationshipSyncView',
     'KeaServerImportView',
     'KeaServerStatusView',
+    'RestoreSnapshot',
     'VirtualMachineKeaHAImportView',
     'VirtualMachineKeaHAStatusView',
 )
@@ -108,6 +111,20 @@ class HARelationshipSyncView(_JobView):
         """Enqueue the sync, with `allow_disruptive` when the form asks for it."""
         allow = request.POST.get('allow_disruptive') == 'true'
         return self.job_class.enqueue(instance=obj, user=request.user, allow_disruptive=allow)
+
+
+@register_model_view(ConfigSnapshot, 'restore')
+class ConfigSnapshotRestoreView(_JobView):
+    """Push the snapshot's `before` config back to its server (RestoreSnapshotJob, bound to the server)."""
+
+    queryset = ConfigSnapshot.objects.select_related('server')
+    permission = 'netbox_kea_ha.restore_configsnapshot'
+    job_class = RestoreSnapshotJob
+    verb = _('Restore')
+
+    def enqueue(self, request, obj):
+        """Enqueue the restore of the snapshot."""
+        return self.job_class.enqueue_restore(obj, request.user)
 
 
 @register_model_view(HARelationship, 'plan', path='plan')
@@ -242,6 +259,17 @@ class Plan(KeaHAAction):
     color = 'secondary'
     method = 'post'
     permissions_required = {'sync'}
+
+
+class RestoreSnapshot(KeaHAAction):
+    """Restore (config snapshot page): push the snapshot's `before` config back through the safe push."""
+
+    name = 'restore'
+    label = _('Restore')
+    icon = 'mdi-backup-restore'
+    color = 'warning'
+    method = 'post'
+    permissions_required = {'restore'}
 
 
 class HostImportFromKea(ImportFromKea):

@@ -1,34 +1,29 @@
 """
-Views of ConfigSnapshot: list, detail (with the diff of what was pushed), delete, bulk delete, Restore; and the
-"Config snapshots" tab of Kea servers and HA relationships. Snapshots are written by jobs only: no add or edit.
+Views of ConfigSnapshot: list, detail (with the diff of what was pushed), delete, bulk delete; and the "Config
+snapshots" tab of Kea servers and HA relationships. Snapshots are written by jobs only: no add or edit. The
+Restore button and view are with the other actions (views/actions.py).
 """
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import View
 
 from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
 from netbox.views import generic
-from utilities.views import ObjectPermissionRequiredMixin, ViewTab, register_model_view
+from utilities.views import ViewTab, register_model_view
 
 from ..filtersets.snapshots import ConfigSnapshotFilterSet
 from ..forms.snapshots import ConfigSnapshotFilterForm
-from ..jobs import RestoreSnapshotJob
 from ..kea.diff import diff_configs
 from ..models import ConfigSnapshot, HARelationship, KeaServer
-from ..object_actions import KeaHAAction
 from ..tables.snapshots import ConfigSnapshotTable
+from .actions import RestoreSnapshot
 
 __all__ = (
     'ConfigSnapshotBulkDeleteView',
     'ConfigSnapshotDeleteView',
     'ConfigSnapshotListView',
-    'ConfigSnapshotRestoreView',
     'ConfigSnapshotView',
     'HARelationshipSnapshotsView',
     'KeaServerSnapshotsView',
-    'RestoreSnapshot',
 )
 
 #: Lines of a diff shown on the snapshot page (the whole diff is in the REST API).
@@ -39,17 +34,6 @@ def _snapshots():
     return ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from').defer(
         'before', 'after', '_secrets'
     )
-
-
-class RestoreSnapshot(KeaHAAction):
-    """The Restore button of a snapshot: push its `before` config back through the safe push (a job)."""
-
-    name = 'restore'
-    label = _('Restore')
-    icon = 'mdi-backup-restore'
-    color = 'warning'
-    method = 'post'
-    permissions_required = {'restore'}
 
 
 @register_model_view(ConfigSnapshot, 'list', path='', detail=False)
@@ -105,30 +89,6 @@ class ConfigSnapshotBulkDeleteView(generic.BulkDeleteView):
     queryset = _snapshots()
     filterset = ConfigSnapshotFilterSet
     table = ConfigSnapshotTable
-
-
-@register_model_view(ConfigSnapshot, 'restore')
-class ConfigSnapshotRestoreView(ObjectPermissionRequiredMixin, View):
-    """POST: enqueue a job that pushes the snapshot's `before` config back to its server; go to the job."""
-
-    queryset = ConfigSnapshot.objects.select_related('server')
-    http_method_names = ['post']
-
-    def get_required_permission(self):
-        """The custom `restore` action of ConfigSnapshot."""
-        return 'netbox_kea_ha.restore_configsnapshot'
-
-    def post(self, request, pk):
-        """Enqueue the restore job."""
-        snapshot = get_object_or_404(self.queryset, pk=pk)
-        job = RestoreSnapshotJob.enqueue(
-            instance=snapshot.server,
-            user=request.user,
-            name=f'Restore config snapshot {snapshot.pk}',
-            snapshot_id=snapshot.pk,
-        )
-        messages.success(request, _('Restore of {snapshot} queued as job {job}.').format(snapshot=snapshot, job=job.pk))
-        return redirect(job.get_absolute_url())
 
 
 class _SnapshotsTab(generic.ObjectChildrenView):

@@ -86,7 +86,8 @@ def validate_reference(reference: str) -> str:
         if not target.startswith('/'):
             raise SecretError(f'file: reference needs an absolute path, got {target!r}')
         return ref
-    raise SecretError(f'a password reference is {REFERENCE_HELP}; got {ref!r}')
+    # Not echoed: a password typed into the reference field by mistake must not come back in an error.
+    raise SecretError(f'a password reference is {REFERENCE_HELP}; the value given is neither (not shown back)')
 
 
 def read_reference(reference: str) -> str:

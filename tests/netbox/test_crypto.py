@@ -62,6 +62,13 @@ def test_bad_references_are_named(reference, message):
         validate_reference(reference)
 
 
+def test_a_password_typed_as_a_reference_is_not_shown_back():
+    with pytest.raises(SecretError) as error:
+        validate_reference(PASSWORD)
+    assert PASSWORD not in str(error.value)
+    assert 'not shown back' in str(error.value)
+
+
 def test_env_reference(monkeypatch):
     monkeypatch.setenv('KEA_HA_TEST_PW', PASSWORD)
     assert read_reference(' env:KEA_HA_TEST_PW ') == PASSWORD

@@ -8,6 +8,8 @@ from ..forms.fields import parameter_groups
 from .attrs import EffectiveAttr, ParameterAttr, SecretAttr
 
 __all__ = (
+    'ConfigSnapshotDiffPanel',
+    'ConfigSnapshotPanel',
     'FindingsPanel',
     'HAPeerPanel',
     'HAPeerStatusPanel',
@@ -143,3 +145,25 @@ class RenderedBlocksPanel(panels.TemplatePanel):
 
     def __init__(self, **kwargs):
         super().__init__('netbox_kea_ha/panels/rendered.html', title=_('Rendered hooks-libraries'), **kwargs)
+
+
+class ConfigSnapshotPanel(panels.ObjectAttributesPanel):
+    """A config snapshot's record: where, when, who, which job, what made it and how the push ended."""
+
+    title = _('Config snapshot')
+    server = attrs.RelatedObjectAttr('server', linkify=True)
+    relationship = attrs.RelatedObjectAttr('relationship', linkify=True)
+    created = attrs.DateTimeAttr('created')
+    user = attrs.TextAttr('user')
+    job = attrs.RelatedObjectAttr('job', linkify=True)
+    action = attrs.ChoiceAttr('action')
+    restored_from = attrs.RelatedObjectAttr('restored_from', linkify=True, label=_('Restored from'))
+    result = attrs.ChoiceAttr('result')
+    message = attrs.TextAttr('message')
+
+
+class ConfigSnapshotDiffPanel(panels.TemplatePanel):
+    """What the push changed: the normalised diff from the running config to the one pushed (both redacted)."""
+
+    def __init__(self, **kwargs):
+        super().__init__('netbox_kea_ha/panels/snapshot_diff.html', title=_('What the push changed'), **kwargs)

@@ -7,6 +7,8 @@ Restore button and view are with the other actions (views/actions.py).
 from django.utils.translation import gettext_lazy as _
 
 from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
+from netbox.ui import layout
+from netbox.ui.panels import ObjectsTablePanel
 from netbox.views import generic
 from utilities.views import ViewTab, register_model_view
 
@@ -15,6 +17,7 @@ from ..forms.snapshots import ConfigSnapshotFilterForm
 from ..kea.diff import diff_configs
 from ..models import ConfigSnapshot, HARelationship, KeaServer
 from ..tables.snapshots import ConfigSnapshotTable
+from ..ui import panels
 from .actions import RestoreSnapshot
 
 __all__ = (
@@ -49,14 +52,26 @@ class ConfigSnapshotListView(generic.ObjectListView):
 
 @register_model_view(ConfigSnapshot)
 class ConfigSnapshotView(generic.ObjectView):
-    """One snapshot: its record, and the normalised diff from the running config to the one pushed (redacted)."""
+    """One snapshot: its record, the restores made from it, and the normalised diff of the push (redacted)."""
 
     queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
-    template_name = 'netbox_kea_ha/configsnapshot.html'
+    template_name = 'generic/object.html'
     actions = (RestoreSnapshot, DeleteObject)
+    layout = layout.SimpleLayout(
+        left_panels=[panels.ConfigSnapshotPanel()],
+        right_panels=[
+            ObjectsTablePanel(
+                'netbox_kea_ha.configsnapshot',
+                filters={'restored_from_id': lambda ctx: ctx['object'].pk},
+                exclude_columns=['restored_from'],
+                title=_('Restores of this snapshot'),
+            ),
+        ],
+        bottom_panels=[panels.ConfigSnapshotDiffPanel()],
+    )
 
     def get_extra_context(self, request, instance):
-        """The diff (stored configs are already redacted), its size, and the restores made from this snapshot."""
+        """The diff (stored configs are already redacted) and its size."""
         diff_lines, changes, error = [], [], None
         if instance.after is not None:
             try:
@@ -71,7 +86,6 @@ class ConfigSnapshotView(generic.ObjectView):
             'diff_truncated': len(diff_lines) > DIFF_LINES,
             'changes': changes,
             'diff_error': error,
-            'restores': instance.restores.restrict(request.user, 'view').select_related('server'),
         }
 
 

@@ -56,7 +56,12 @@ class ConfigSnapshotViewTestCase(
         page = self.client.get(first.get_absolute_url()).content.decode()
         self.assertIn('valid-lifetime', page)
         self.assertIn('7200', page)
-        self.assertIn(ConfigSnapshot.objects.get(message='undone').get_absolute_url(), page)
+        # The restores table (loaded by the page) lists the restore made from this snapshot, and only that.
+        self.assertIn(f'restored_from_id={first.pk}', page)
+        url = reverse('plugins:netbox_kea_ha:configsnapshot_list')
+        restores = self.client.get(f'{url}?restored_from_id={first.pk}').content.decode()
+        self.assertIn(ConfigSnapshot.objects.get(message='undone').get_absolute_url(), restores)
+        self.assertNotIn(first.get_absolute_url() + '"', restores)
 
     def test_server_tab_lists_its_snapshots(self):
         self.add_permissions('netbox_kea_ha.view_configsnapshot', 'netbox_kea_ha.view_keaserver')

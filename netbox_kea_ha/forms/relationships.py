@@ -29,6 +29,11 @@ __all__ = (
 
 _PARAMETER_ATTRS = tuple(p.attr for p in HA_PARAMETERS)
 
+#: The model fields of the edit and the import form.
+_FIELDS = (
+    'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'description', 'owner', 'comments', 'tags',
+)  # fmt: skip
+
 _STATE_MACHINE_HELP = _(
     'Optional list of {"state": "<HA state>", "pause": "never|once|always"} entries (Kea\'s state-machine.states)'
 )
@@ -53,10 +58,7 @@ class HARelationshipForm(FieldErrorFallbackMixin, PrimaryModelForm):
 
     class Meta:
         model = HARelationship
-        fields = (
-            'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'description', 'owner',
-            'comments', 'tags',
-        )  # fmt: skip
+        fields = _FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,10 +77,7 @@ class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
 
     class Meta:
         model = HARelationship
-        fields = (
-            'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'description', 'owner',
-            'comments', 'tags',
-        )  # fmt: skip
+        fields = _FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

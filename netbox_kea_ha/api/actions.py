@@ -55,7 +55,15 @@ class RestoreOptions(serializers.Serializer):
 
 
 def _options(serializer_class, request):
-    serializer = serializer_class(data=request.data if isinstance(request.data, dict) else {})
+    """The request's options, checked: an unknown key is refused (a mistyped `dry_run` must not push)."""
+    data = request.data or {}
+    if not isinstance(data, dict):
+        raise ValidationError({'non_field_errors': ['the body must be a JSON object of options']})
+    serializer = serializer_class(data=data)
+    known = set(serializer.fields)
+    unknown = sorted(key for key in data if key not in known)
+    if unknown:
+        raise ValidationError({key: [f'unknown option (known: {", ".join(sorted(known))})'] for key in unknown})
     if not serializer.is_valid():
         raise ValidationError(serializer.errors)
     return serializer.validated_data

@@ -109,9 +109,16 @@ class ActionAPITest(APITestCase):
         bad = self.client.post(url, {'dry_run': 'perhaps'}, format='json', **self.header)
         self.assertHttpStatus(bad, status.HTTP_400_BAD_REQUEST)
         self.assertIn('dry_run', bad.data)
+        typo = self.client.post(url, {'dry-run': True}, format='json', **self.header)  # must not push
+        self.assertHttpStatus(typo, status.HTTP_400_BAD_REQUEST)
+        self.assertIn('unknown option', str(typo.data['dry-run']))
+        listed = self.client.post(url, [{'dry_run': True}], format='json', **self.header)
+        self.assertHttpStatus(listed, status.HTTP_400_BAD_REQUEST)
+        self.assertFalse(Job.objects.exists())
         response = self.client.post(url, {'dry_run': True}, format='json', **self.header)
         self.assertHttpStatus(response, status.HTTP_202_ACCEPTED)
         self.assertEqual(response.data['name'], 'Sync to Kea (plan)')
+        self.assertHttpStatus(self.client.post(url, **self.header), status.HTTP_202_ACCEPTED)  # no body: a sync
 
 
 class ActionViewTest(TestCase):

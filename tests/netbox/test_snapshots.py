@@ -6,9 +6,11 @@ made directly. Also: every GraphQL root type of the plugin has a GraphQLTestCase
 
 from datetime import UTC, datetime
 
+from django.test import override_settings
 from django.urls import reverse
 
 from core.models import Job, ObjectType
+from extras.models import ExportTemplate
 from utilities.testing import APIViewTestCases, TableTestCases, TestCase, ViewTestCases
 
 from .base import PluginViewTestCase, RecordFilterSetTests, make_relationship, make_server, make_snapshot
@@ -151,3 +153,36 @@ class PluginGraphQLCoverageTest(APIViewTestCases.GraphQLSchemaCoverageTestCase):
 
     def iter_test_module_names(self):
         yield from ('tests.netbox.test_api', 'tests.netbox.test_snapshots')
+
+
+@override_settings(EXEMPT_VIEW_PERMISSIONS=['*'])
+class SnapshotSecretsTest(TestCase):
+    """A snapshot of a config holding passwords: no surface shows them, nor their encrypted token."""
+
+    def test_no_surface_shows_a_config_secret(self):
+        from netbox_kea_ha.services.snapshots import snapshot_config, take_snapshot
+
+        secret = 'Qv4-Lease-Db-Pw-2718'
+        config = {'Dhcp4': {'lease-database': {'type': 'postgresql', 'password': secret}, 'valid-lifetime': 60}}
+        after = {'Dhcp4': {**config['Dhcp4'], 'valid-lifetime': 90}}
+        snapshot = take_snapshot(make_server('s1', '192.0.2.1/24'), config, after)
+        self.assertEqual(snapshot_config(snapshot)['Dhcp4']['lease-database']['password'], secret)
+        self.user.is_superuser = True
+        self.user.save()
+        object_type = ObjectType.objects.get_for_model(ConfigSnapshot)
+        probes = (
+            '{% for o in queryset %}{{ o._secrets }}{{ o.before }}{% endfor %}',
+            '{% for o in queryset %}{{ o.serializable_value("_secrets") }}{% endfor %}',
+        )
+        for i, code in enumerate(probes):
+            template = ExportTemplate.objects.create(name=f'probe{i}', template_code=code)
+            template.object_types.set([object_type])
+        url = reverse('plugins:netbox_kea_ha:configsnapshot_list')
+        pages = [url, f'{url}?export', f'{url}?export=table', f'{url}?export=probe0', f'{url}?export=probe1',
+                 snapshot.get_absolute_url()]  # fmt: skip
+        texts = [self.client.get(page, follow=True).content.decode() for page in pages]
+        self.assertIn('valid-lifetime', texts[-1])
+        self.assertIn('********', texts[3])  # the export template sees the redacted config
+        for page, text in zip(pages, texts, strict=True):
+            self.assertNotIn(secret, text, page)
+            self.assertNotIn(snapshot._secrets, text, page)

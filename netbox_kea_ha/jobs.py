@@ -82,6 +82,7 @@ class ImportServerJob(KeaHAJobRunner):
         """Read the server's running config and create or update its relationships, peers and partners."""
         from .services.context import change_context
         from .services.importer import ImportFailed, import_server
+        from .services.locks import RelationshipBusy
 
         server = self.job.object
         if server is None:
@@ -89,7 +90,7 @@ class ImportServerJob(KeaHAJobRunner):
         try:
             with change_context(self.job.user):
                 report = import_server(server, logger=self.logger)
-        except ImportFailed as exc:
+        except (ImportFailed, RelationshipBusy) as exc:
             self.fail(str(exc), data={'server': str(server), 'error': str(exc)})
         self.job.data = report.as_dict()
 

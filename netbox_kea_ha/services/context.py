@@ -11,6 +11,7 @@ import uuid
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from netbox.context import current_request, events_queue, query_cache
 from netbox.context_managers import event_tracking
@@ -30,12 +31,10 @@ def acting_user(user=None):
     """`user`, or the inactive system account for jobs that run on a schedule."""
     if user is not None:
         return user
-    model = get_user_model()
-    system = model.objects.filter(username=SYSTEM_USERNAME).first()
-    if system is None:
-        system = model(username=SYSTEM_USERNAME, is_active=False)
-        system.set_unusable_password()
-        system.save()
+    # get_or_create: two workers starting their first scheduled job at once both find no account.
+    system, _ = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={'is_active': False, 'password': make_password(None)}
+    )
     return system
 
 

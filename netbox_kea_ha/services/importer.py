@@ -32,6 +32,7 @@ from ipam.models import IPAddress
 from virtualization.models import VirtualMachine
 
 from ..choices import ControlSchemeChoices, HARoleChoices
+from ..crypto import SecretError
 from ..kea.client import KeaClient
 from ..kea.detect import DetectionError, detect
 from ..kea.exceptions import KeaError
@@ -42,6 +43,7 @@ from ..models.peers import MODELLED_PEER_KEYS
 from ..plugin_settings import get_setting
 from .endpoints import EndpointError, server_endpoint
 from .intent import FindingView
+from .locks import relationship_locks
 
 __all__ = (
     'UNASSIGNED_TAG',
@@ -139,7 +141,11 @@ def _label(obj):
 
 
 def _save(obj, values, report, secrets=None):
-    """Create, or update only what differs (snapshot first, so the change log shows the change)."""
+    """
+    Create, or update only what differs (snapshot first, so the change log shows the change). Without
+    `full_clean()`: an import records what Kea runs, even a config the relationship rules would refuse in a form
+    (its findings are stored with it and shown on the relationship).
+    """
     secrets = secrets or {}
     if obj.pk is None:
         for name, value in values.items():
@@ -169,7 +175,7 @@ def _secret_differs(obj, name, value):
         return obj.has_secret(name)
     try:
         return obj.get_secret(name) != value
-    except Exception:  # unreadable (wrong key, missing env): set it again
+    except SecretError:  # unreadable (another encryption key, a reference that no longer resolves): set it again
         return True
 
 
@@ -242,7 +248,12 @@ def _free_name(candidate, family):
 
 
 def _relationship_findings(detection, index, rel):
-    """The detection's findings that concern relationship `index`, as the relationship stores them."""
+    """
+    The detection's findings that concern relationship `index`, as the relationship stores them. Findings of one
+    relationship carry its index in their path (cross-relationship rules of a hub too) and go to it alone; the
+    others describe the server's hooks or its HA list as a whole (lease_cmds missing, the HA hook twice, the
+    number of relationships), name no peer, and go to every relationship of the server.
+    """
     names = [str(p.name) for p in rel.peers]
     prefix = None
     if detection.ha_library is not None:
@@ -329,7 +340,8 @@ def apply_detection(server, detection, kea_version='', logger=None):
             'high-availability list in hooks-libraries'
         )
     version = detection.kea_version
-    with transaction.atomic():
+    # Not while a sync or restore of one of the server's relationships pushes (RelationshipBusy, at once).
+    with relationship_locks(HARelationship.objects.filter(peers__server=server)), transaction.atomic():
         server = KeaServer.objects.select_for_update().get(pk=server.pk)
         for index, (rel, name, role) in enumerate(
             zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)

@@ -1,10 +1,10 @@
 """
 One push at a time per relationship: PostgreSQL advisory locks, taken without waiting.
 
-A sync, a restore and an import that changes a relationship hold the lock of every relationship whose servers
-they may push to. The locks are session locks on the job's database connection: they work across RQ workers on
-any number of hosts, and PostgreSQL drops them if a worker dies. A second job does not wait: it fails at once
-with `RelationshipBusy`, naming the relationship.
+A sync and a restore hold the lock of every relationship whose servers they may push to; an import holds the
+locks of the imported server's relationships while it rewrites them. The locks are session locks on the job's
+database connection: they work across RQ workers on any number of hosts, and PostgreSQL drops them if a worker
+dies. A second job does not wait: it fails at once with `RelationshipBusy`, naming the relationship.
 """
 
 from contextlib import ExitStack, contextmanager

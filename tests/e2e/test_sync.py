@@ -248,3 +248,29 @@ def test_two_syncs_of_one_relationship_never_run_together(lb_pair, netbox, run_j
 
     job = sync_job(run_jobs, relationship)  # the other worker is done: the lock is free again
     assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
+
+
+def test_an_import_waits_for_no_push_it_would_race(lb_pair, netbox, run_jobs):
+    """An import rewrites the relationship a sync may be pushing: while a sync holds its lock, the import fails."""
+    imported(netbox, run_jobs, lb_pair)
+    relationship = HARelationship.objects.get()
+    primary = KeaServer.objects.get(ha_peers__relationship=relationship, ha_peers__role='primary')
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings['HOST'],
+        port=settings['PORT'],
+        dbname=settings['NAME'],
+        user=settings['USER'],
+        password=settings['PASSWORD'],
+        autocommit=True,
+    )
+    try:
+        other.execute('SELECT pg_advisory_lock(%s, %s)', lock_key(relationship))
+        job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
+    finally:
+        other.close()
+
+    assert job.status == JobStatusChoices.STATUS_FAILED
+    assert job.error == f'a sync or restore of {relationship} is already running; try again when it has finished'
+    job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)

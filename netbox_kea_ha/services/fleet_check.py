@@ -62,9 +62,12 @@ def check_relationships(relationships=None, logger=None, timeout=None):
     for chunk, to_read in server_chunks(servers, by_server):
         readings = read_servers(to_read, configs=True, timeout=timeout, status=False)
         for server in chunk:
-            state, problem = check_drift(server, readings[server.pk], readings, by_server[server.pk])
+            reading = readings[server.pk]
+            state, problem = check_drift(server, reading, readings, by_server[server.pk])
             drift[server.pk] = (server, state, problem)
-            record_drift(server, state, f'drift not checked: {problem}' if problem else '', now=now, bumps=bumps)
+            error = f'drift not checked: {problem}' if problem else ''
+            # The version too: a server whose version NetBox does not know yet is asked once, not every run.
+            record_drift(server, state, error, now=now, bumps=bumps, version=reading.version)
     bumps.flush()
 
     check = FleetCheck()

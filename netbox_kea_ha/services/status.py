@@ -266,10 +266,15 @@ def record_server(server, reading, readings, drift=True, now=None, relationships
     return _apply(server, values, SERVER_STATE_FIELDS, volatile, bumps)
 
 
-def record_drift(server, state, error='', now=None, bumps=None):
-    """Record a server's drift as a sync found it (`ConfigDriftChoices`); the state fields that changed."""
+def record_drift(server, state, error='', now=None, bumps=None, version=None):
+    """
+    Record a server's drift as a sync or fleet check found it (`ConfigDriftChoices`), and the Kea version it read
+    (when given); the state fields that changed.
+    """
     now = now or timezone.now()
     values = {'config_drift': state, 'last_error': error}
+    if version:
+        values['kea_version'] = version
     return _apply(server, values, SERVER_STATE_FIELDS, {'drift_checked': now}, bumps)
 
 

@@ -1,6 +1,7 @@
 """Sync, plan and restore, end to end: NetBox jobs push to real Kea 2.2 HA pairs through the safe rolling push."""
 
 import copy
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -21,6 +22,25 @@ def sync_job(run_jobs, relationship, **kwargs):
     job, ran = run_jobs(lambda: SyncRelationshipJob.enqueue(instance=relationship, **kwargs))
     assert [j.pk for j in ran] == [job.pk]
     return job
+
+
+@contextmanager
+def lock_held_elsewhere(relationship):
+    """The relationship's advisory lock held by another database session (another worker's job)."""
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings['HOST'],
+        port=settings['PORT'],
+        dbname=settings['NAME'],
+        user=settings['USER'],
+        password=settings['PASSWORD'],
+        autocommit=True,
+    )
+    try:
+        other.execute('SELECT pg_advisory_lock(%s, %s)', lock_key(relationship))
+        yield
+    finally:
+        other.close()
 
 
 def edit(obj, **values):
@@ -227,21 +247,8 @@ def test_a_server_that_is_down_fails_the_sync_and_touches_nobody(kea_lab, netbox
 def test_two_syncs_of_one_relationship_never_run_together(lb_pair, netbox, run_jobs):
     imported(netbox, run_jobs, lb_pair)
     relationship = HARelationship.objects.get()
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        host=settings['HOST'],
-        port=settings['PORT'],
-        dbname=settings['NAME'],
-        user=settings['USER'],
-        password=settings['PASSWORD'],
-        autocommit=True,
-    )
-    try:
-        # Another worker's sync holds the relationship's lock.
-        other.execute('SELECT pg_advisory_lock(%s, %s)', lock_key(relationship))
+    with lock_held_elsewhere(relationship):  # another worker's sync holds the relationship's lock
         job = sync_job(run_jobs, relationship)
-    finally:
-        other.close()
 
     assert job.status == JobStatusChoices.STATUS_FAILED
     assert job.error == f'a sync or restore of {relationship} is already running; try again when it has finished'
@@ -255,20 +262,8 @@ def test_an_import_waits_for_no_push_it_would_race(lb_pair, netbox, run_jobs):
     imported(netbox, run_jobs, lb_pair)
     relationship = HARelationship.objects.get()
     primary = KeaServer.objects.get(ha_peers__relationship=relationship, ha_peers__role='primary')
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        host=settings['HOST'],
-        port=settings['PORT'],
-        dbname=settings['NAME'],
-        user=settings['USER'],
-        password=settings['PASSWORD'],
-        autocommit=True,
-    )
-    try:
-        other.execute('SELECT pg_advisory_lock(%s, %s)', lock_key(relationship))
+    with lock_held_elsewhere(relationship):
         job, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
-    finally:
-        other.close()
 
     assert job.status == JobStatusChoices.STATUS_FAILED
     assert job.error == f'a sync or restore of {relationship} is already running; try again when it has finished'

@@ -54,7 +54,12 @@ KEA_HA_DEMO_DIR=$DEMO KEA_HA_DEMO_ADDRESSES="${KEA_ADDRESSES[*]}" manage shell -
 start_bg() {
   local name=$1; shift
   pid_alive "$RUN/$name.pid" && return 0
-  (cd "$NETBOX_DIR/netbox" && nohup "$VENV/bin/python" manage.py "$@" >"$RUN/$name.log" 2>&1 & echo $! >"$RUN/$name.pid")
+  # `nohup` alone in the background, so that $! is the process itself (it execs python), not a subshell.
+  (
+    cd "$NETBOX_DIR/netbox" || exit 1
+    nohup "$VENV/bin/python" manage.py "$@" >"$RUN/$name.log" 2>&1 &
+    echo $! >"$RUN/$name.pid"
+  )
 }
 if ! pid_alive "$RUN/web.pid"; then
   [ "$(free_port "$WEB_PORT")" = "$WEB_PORT" ] || die "port $WEB_PORT is taken: stop what uses it or run NETBOX_PORT=8090 make demo"

@@ -33,4 +33,5 @@ bench:
 	@scripts/bench.sh
 
 clean: stop
+	@awk -v p="$(CURDIR)/.work/" 'index($$2, p) == 1 {print $$2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
 	rm -rf .work

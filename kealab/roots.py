@@ -105,12 +105,29 @@ def _run(argv: list[str], log: Path, **env: str) -> None:
         raise LabError(f'{" ".join(argv[:4])} ... failed with status {result.returncode}; see {log}\n{tail}')
 
 
+def _release_mounts(root: Path) -> None:
+    """Unmount whatever is still mounted under `root` (a build killed half-way leaves its /proc mounted).
+
+    Removing the root with a live /proc under it walks the host's /proc; unmounting first keeps the removal
+    to the root's own files.
+    """
+    try:
+        mounts = Path('/proc/mounts').read_text().splitlines()
+    except OSError:
+        return
+    prefix = f'{root.resolve()}/'
+    points = [line.split()[1] for line in mounts if len(line.split()) > 1]
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(['umount', '--lazy', point], check=False)
+
+
 def _build(spec: RootSpec, root: Path, log: Path) -> None:
     for tool in ('debootstrap', 'zstd', 'chroot'):
         if shutil.which(tool) is None:
             raise LabError(f'{tool} is needed to build the Kea root {spec.name} (apt-get install debootstrap zstd)')
     if os.geteuid() != 0:
         raise LabError(f'building the Kea root {spec.name} needs root (debootstrap, chroot)')
+    _release_mounts(root)
     shutil.rmtree(root, ignore_errors=True)
     mirror = _mirror()
     _run(['debootstrap', '--variant=minbase', spec.suite, str(root), mirror], log)
@@ -142,6 +159,7 @@ def _pack(root: Path, tarball: Path, log: Path) -> None:
 
 
 def _unpack(tarball: Path, root: Path, log: Path) -> None:
+    _release_mounts(root)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     _run(['tar', '--numeric-owner', '-I', 'zstd', '-xf', str(tarball), '-C', str(root)], log)

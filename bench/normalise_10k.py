@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import timed  # noqa: E402
 
 from kealab import KeaLab  # noqa: E402
 from netbox_kea_ha.kea.client import KeaClient  # noqa: E402
@@ -57,15 +58,6 @@ def big_config(base: dict, subnets: int) -> dict:
         )
     inner['subnet4'] = out
     return config
-
-
-def timed(fn, rounds: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(rounds):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import median_time  # noqa: E402
 
 from kealab import KeaLab  # noqa: E402
 from netbox_kea_ha.kea.client import KeaClient  # noqa: E402
@@ -33,15 +34,6 @@ from netbox_kea_ha.kea.replicate import build_peer_config, split_config  # noqa:
 from netbox_kea_ha.kea.rollout import PeerOutcome, Target, rollout  # noqa: E402
 
 __all__ = ('main',)
-
-
-def median_time(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def add_subnets(config: dict, count: int) -> dict:

@@ -19,7 +19,6 @@ network between NetBox and its Kea servers). Prints figures; asserts nothing.
 """
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,18 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _netbox import DelayProxy, Worker, django_setup, empty_queues, enqueue, netbox_lab, rolled_back  # noqa: E402
+from _timing import median_time  # noqa: E402
 from normalise_10k import big_config  # noqa: E402
 
 __all__ = ('main',)
-
-
-def median_time(fn, rounds):
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def floor(urls):

@@ -12,7 +12,8 @@ Sync: make every peer of a relationship run what NetBox intends, and restore con
 5. otherwise saves a config snapshot of each peer about to change, and runs the Kea layer's safe rolling push
    (`kea.rollout`: validate, health check, config-test, one peer at a time with hook check, settle and roll
    back) for the relationship; `dry_run` runs its plan instead (every check, nothing sent);
-6. records each snapshot's result and each server's drift.
+6. records each snapshot's result and each server's drift, and, when every peer now runs its desired config, the
+   relationship's findings (those of the config that runs, as an import records them).
 
 A sync (or restore) holds the advisory lock of every relationship of the servers it may push to (`locks.py`).
 """
@@ -38,11 +39,13 @@ from .intent import ordered_peers, server_relationships
 from .locks import relationship_locks
 from .snapshots import finish_snapshot, snapshot_config, take_snapshot
 from .status import Bumps, record_drift
+from .validation import relationship_findings
 
 __all__ = (
     'PeerResult',
     'SyncFailed',
     'SyncResult',
+    'record_findings',
     'restore_snapshot',
     'sync_relationship',
 )
@@ -230,6 +233,7 @@ def _sync(relationship, peers, servers, relationships, result, dry_run, user, jo
             for server in servers:
                 record_drift(server, ConfigDriftChoices.IN_SYNC, bumps=bumps)
             bumps.flush()
+            record_findings(relationship)
         return result
 
     targets = [
@@ -270,6 +274,21 @@ def _sync(relationship, peers, servers, relationships, result, dry_run, user, jo
     return _finish(relationship, peers, servers, result, report, snapshots, dry_run, logger)
 
 
+def record_findings(relationship):
+    """
+    Store on `relationship` the findings of what its peers now run (NetBox's intent, just pushed or already
+    running), as an import stores those of the config it read. Saved, with a change-log entry, only when they
+    changed.
+    """
+    findings = [view.as_dict() for view in relationship_findings(relationship)]
+    if findings == relationship.findings:
+        return False
+    relationship.snapshot()
+    relationship.findings = findings
+    relationship.save()
+    return True
+
+
 def _finish(relationship, peers, servers, result, report, snapshots, dry_run, logger, restore=False):
     result.rollout = report.as_dict()
     by_name = {p.name: p for p in report.peers}
@@ -299,6 +318,8 @@ def _finish(relationship, peers, servers, result, report, snapshots, dry_run, lo
             outcome = outcomes.get(server.pk)
             in_sync = outcome in (PeerOutcome.PUSHED, PeerOutcome.UNCHANGED)
             record_drift(server, ConfigDriftChoices.IN_SYNC if in_sync else ConfigDriftChoices.DRIFTED)
+        if report.ok and not report.refused:
+            record_findings(relationship)
     if report.refused:
         result.message = f'refused, nothing was sent: {report.refused}'
         raise SyncFailed(result.message, result)

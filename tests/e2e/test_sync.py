@@ -8,11 +8,13 @@ import pytest
 from django.db import connection
 
 from core.choices import JobStatusChoices
+from core.models import ObjectChange
 from tests.e2e.helpers import commands_received, ha_block, imported, job_text, running_config
 
 from netbox_kea_ha.choices import ConfigDriftChoices
 from netbox_kea_ha.jobs import ImportServerJob, RestoreSnapshotJob, ScheduledSyncJob, SyncRelationshipJob
 from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+from netbox_kea_ha.services.context import acting_user
 from netbox_kea_ha.services.locks import lock_key
 
 pytestmark = [pytest.mark.kea, pytest.mark.django_db]
@@ -208,6 +210,36 @@ def test_a_plan_shows_the_diff_and_sends_nothing(lb_pair, netbox, run_jobs):
     assert [commands_received(s, 'config-set') for s in lb_pair] == sets
     assert [ha_block(running_config(s))['max-ack-delay'] for s in lb_pair] == [2000, 2000]
     assert not ConfigSnapshot.objects.exists()
+
+
+def test_a_sync_records_the_findings_of_the_config_that_now_runs(lb_pair, netbox, run_jobs):
+    imported(netbox, run_jobs, lb_pair)
+    relationship = HARelationship.objects.get()
+    assert relationship.findings == []
+    edit(relationship, heartbeat_delay=1500)  # max-response-delay stays 3000: two heartbeats
+
+    sync_job(run_jobs, relationship, dry_run=True)
+    relationship.refresh_from_db()
+    assert relationship.findings == []  # a plan changes nothing
+
+    job = sync_job(run_jobs, relationship)
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
+    relationship.refresh_from_db()
+    assert [(f['severity'], f['code']) for f in relationship.findings] == [
+        ('warning', 'ha.response-delay-few-heartbeats')
+    ]
+    assert 'spans fewer than 3 heartbeats' in relationship.findings[0]['message']
+    logged = ObjectChange.objects.filter(changed_object_id=relationship.pk, changed_object_type__model='harelationship')
+    latest = logged.latest('time')
+    assert latest.postchange_data['findings'] == relationship.findings
+    assert latest.user == acting_user(job.user)  # the system account for a job with no user
+    count = logged.count()
+
+    # Nothing to send, the same findings: no new change-log entry.
+    again = sync_job(run_jobs, relationship)
+    assert again.status == JobStatusChoices.STATUS_COMPLETED, job_text(again)
+    assert again.data['config_sets'] == 0
+    assert logged.count() == count
 
 
 def test_a_config_the_validation_refuses_is_not_sent_and_the_job_says_why(lb_pair, netbox, run_jobs):

@@ -212,8 +212,9 @@ def test_a_plan_shows_the_diff_and_sends_nothing(lb_pair, netbox, run_jobs):
     assert not ConfigSnapshot.objects.exists()
 
 
-def test_a_sync_records_the_findings_of_the_config_that_now_runs(lb_pair, netbox, run_jobs):
-    imported(netbox, run_jobs, lb_pair)
+def test_a_sync_records_the_findings_of_the_config_that_now_runs(kea_lab, netbox, run_jobs):
+    # A pair of its own: the push changes the servers, and `lb_pair` is shared by the whole session.
+    imported(netbox, run_jobs, kea_lab.load_balancing(wait=True))
     relationship = HARelationship.objects.get()
     assert relationship.findings == []
     edit(relationship, heartbeat_delay=1500)  # max-response-delay stays 3000: two heartbeats

@@ -30,6 +30,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,6 +117,8 @@ class _SharedLabs:
         self.wanted = wanted
         self.labs: dict[str, KeaLab] = {}
         self.servers: dict[str, tuple[KeaServer, ...]] = {}
+        #: What each server of a started setup runs (PIDs, config), to tell a test that changed it.
+        self.baseline: dict[str, list[tuple[dict[str, int | None], Any]]] = {}
 
     def get(self, name: str) -> tuple[KeaServer, ...]:
         if name not in self.servers:
@@ -132,6 +135,7 @@ class _SharedLabs:
             for name in names:
                 self.labs[name].wait_ha(built[name], timeout=SETTLE_TIMEOUT)
                 self.servers[name] = tuple(built[name])
+                self.baseline[name] = self._state(name)
         except BaseException:
             for name in names:  # a setup that did not come up is stopped now; the next test asking tries again
                 if name not in self.servers and name in self.labs:
@@ -142,6 +146,35 @@ class _SharedLabs:
         for lab in self.labs.values():
             lab.close()
 
+    def _state(self, name: str) -> list[tuple[dict[str, int | None], Any]]:
+        out = []
+        for server in self.servers[name]:
+            try:
+                arguments = server.command('config-get').get('arguments')
+            except Exception as exc:  # a server that no longer answers is a change too
+                arguments = f'config-get failed: {exc}'
+            if isinstance(arguments, dict):
+                arguments = {k: v for k, v in arguments.items() if k != 'hash'}
+            out.append((dict(server.pids), arguments))
+        return out
+
+    def changes(self, name: str) -> list[str]:
+        """How the servers of setup `name` differ from when it was started (empty: not changed). The new state
+        becomes the baseline, so that only the first test that changed a setup is named."""
+        if name not in self.servers:
+            return []
+        now = self._state(name)
+        out = []
+        for server, (pids, config), (new_pids, new_config) in zip(
+            self.servers[name], self.baseline[name], now, strict=True
+        ):
+            if pids != new_pids:
+                out.append(f'{name} {server.name}: processes {pids} are now {new_pids}')
+            if config != new_config:
+                out.append(f'{name} {server.name}: its running config changed')
+        self.baseline[name] = now
+        return out
+
 
 @pytest.fixture(scope='session')
 def _shared_labs(request: pytest.FixtureRequest) -> Iterator[_SharedLabs]:
@@ -150,6 +183,21 @@ def _shared_labs(request: pytest.FixtureRequest) -> Iterator[_SharedLabs]:
         yield shared
     finally:
         shared.close()
+
+
+@pytest.fixture(autouse=True)
+def _shared_setups_stay_as_started(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used a shared setup: fail it (at teardown, by name) if it changed a server of that setup
+    (its config or its processes), before later tests that read the setup fail for no reason of their own."""
+    names = [name for name in request.fixturenames if name in SHARED_SETUPS]
+    shared = request.getfixturevalue('_shared_labs') if names else None
+    yield
+    if shared is not None:
+        changed = [line for name in names for line in shared.changes(name)]
+        if changed:
+            pytest.fail(
+                'a shared Kea setup must stay as started (use kea_lab to change servers):\n' + '\n'.join(changed)
+            )
 
 
 @pytest.fixture(scope='session')

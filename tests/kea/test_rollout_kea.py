@@ -158,16 +158,16 @@ def test_a_peer_whose_config_does_not_differ_gets_no_config_set(kea_lab):
     assert report.peer('server2').outcome is PeerOutcome.PUSHED
     assert [c.path for c in report.peer('server2').changes] == ['Dhcp4.server-tag']
     # server1 was never sent a config-test or config-set: its log says so, and it still runs the configuration it
-    # was started with (`reload`, the seconds since its last configuration, is its `uptime`), while server2's
-    # was set seconds after its start.
+    # was started with (`reload`, the whole seconds since its last configuration, is its `uptime`, give or take the
+    # rounding). server2's log shows the config-set, and it runs the new tag. (Its own `reload` cannot tell: the set
+    # may come within a second of its start.)
     assert received(server1, marks['server1'], 'config-set') == 0
     assert received(server1, marks['server1'], 'config-test') == 0
     assert received(server1, marks['server1'], 'config-get') == 1
     assert received(server2, marks['server2'], 'config-set') == 1
-    for server, reconfigured in ((server1, False), (server2, True)):
-        with KeaClient(server.endpoint()) as client:
-            status = client.status_get()
-        assert (status.uptime - status.reload >= 2) is reconfigured, (server.name, status.uptime, status.reload)
+    with KeaClient(server1.endpoint()) as client:
+        status = client.status_get()
+    assert status.uptime - status.reload <= 1, (status.uptime, status.reload)
     assert running(server2)['Dhcp4']['server-tag'] == 'second'
 
     # Pushing the same again sends nothing to anyone.

@@ -45,11 +45,11 @@ def p(name: str, role: str, url: str, **more: Any) -> Peer:
 
 def lb_peers(backup: bool = False) -> tuple[Peer, ...]:
     peers = [
-        p('server1', 'primary', 'http://192.168.56.33:8000/', auto_failover=True),
-        p('server2', 'secondary', 'http://192.168.56.66:8000/', auto_failover=True),
+        p('server1', 'primary', 'http://127.0.0.33:8000/', auto_failover=True),
+        p('server2', 'secondary', 'http://127.0.0.66:8000/', auto_failover=True),
     ]
     if backup:
-        peers.append(p('server3', 'backup', 'http://192.168.56.99:8000/', auto_failover=False))
+        peers.append(p('server3', 'backup', 'http://127.0.0.99:8000/', auto_failover=False))
     return tuple(peers)
 
 
@@ -74,8 +74,8 @@ def _all_parameters() -> Relationship:
     }  # fmt: skip
     assert set(values) == {param.key for param in HA_PARAMETERS}, 'every parameter, once'
     peers = (
-        p('server1', 'primary', 'https://192.168.56.33:8001/'),
-        p('server2', 'secondary', 'https://192.168.56.66:8001/'),
+        p('server1', 'primary', 'https://127.0.0.33:8001/'),
+        p('server2', 'secondary', 'https://127.0.0.66:8001/'),
     )
     return Relationship('server1', 'load-balancing', peers, dict(reversed(values.items())))
 
@@ -88,38 +88,38 @@ CASES: dict[str, Callable[[], RenderContext]] = {
     ),
     'hot-standby-backup-for-standby': lambda: ctx((
         Relationship('server2', 'hot-standby', (
-            p('server1', 'primary', 'http://192.168.56.33:8000/'),
-            p('server2', 'standby', 'http://192.168.56.66:8000/'),
-            p('server3', 'backup', 'http://192.168.56.99:8000/', auto_failover=False),
+            p('server1', 'primary', 'http://127.0.0.33:8000/'),
+            p('server2', 'standby', 'http://127.0.0.66:8000/'),
+            p('server3', 'backup', 'http://127.0.0.99:8000/', auto_failover=False),
         ), TIMERS),
     )),
     'passive-backup-two-backups': lambda: ctx((
         Relationship('server1', 'passive-backup', (
-            p('server1', 'primary', 'http://192.168.56.33:8000/'),
-            p('server2', 'backup', 'http://192.168.56.66:8000/'),
-            p('server3', 'backup', 'http://192.168.56.99:8000/'),
+            p('server1', 'primary', 'http://127.0.0.33:8000/'),
+            p('server2', 'backup', 'http://127.0.0.66:8000/'),
+            p('server3', 'backup', 'http://127.0.0.99:8000/'),
         ), {'wait-backup-ack': True}),
     )),
     'tls': lambda: ctx((
         Relationship('server1', 'hot-standby', (
-            p('server1', 'primary', 'https://192.168.56.33:8000/'),
-            p('server2', 'standby', 'https://192.168.56.66:8000/', cert_file='/etc/kea/tls/server2-client.pem',
+            p('server1', 'primary', 'https://127.0.0.33:8000/'),
+            p('server2', 'standby', 'https://127.0.0.66:8000/', cert_file='/etc/kea/tls/server2-client.pem',
               key_file='/etc/kea/tls/server2-client.key'),
         ), {**TIMERS, 'trust-anchor': '/etc/kea/tls/ca.pem', 'cert-file': '/etc/kea/tls/server1.pem',
             'key-file': '/etc/kea/tls/server1.key', 'require-client-certs': False}),
     )),
     'basic-auth': lambda: ctx((
         Relationship('server1', 'load-balancing', (
-            p('server1', 'primary', 'http://192.168.56.33:8000/', basic_auth_user='kea-ha',
+            p('server1', 'primary', 'http://127.0.0.33:8000/', basic_auth_user='kea-ha',
               basic_auth_password='s3cret-one'),
-            p('server2', 'secondary', 'http://192.168.56.66:8000/', basic_auth_user='kea-ha',
+            p('server2', 'secondary', 'http://127.0.0.66:8000/', basic_auth_user='kea-ha',
               basic_auth_password_file='/etc/kea/ha-server2.password'),
         ), TIMERS),
     )),
     'multi-threading-dedicated-listener-26': lambda: ctx((
         Relationship('server1', 'load-balancing', (
-            p('server1', 'primary', 'http://192.168.56.33:8001/'),
-            p('server2', 'secondary', 'http://192.168.56.66:8001/'),
+            p('server1', 'primary', 'http://127.0.0.33:8001/'),
+            p('server2', 'secondary', 'http://127.0.0.66:8001/'),
         ), {**TIMERS, 'multi-threading.enable-multi-threading': True,
             'multi-threading.http-dedicated-listener': True, 'multi-threading.http-listener-threads': 2,
             'multi-threading.http-client-threads': 2}),
@@ -137,18 +137,18 @@ CASES: dict[str, Callable[[], RenderContext]] = {
     ), family='dhcp6'),
     'hub-and-spoke-26': lambda: ctx((
         Relationship('server2', 'hot-standby', (
-            p('server1', 'primary', 'http://192.168.56.11:8001/'),
-            p('server2', 'standby', 'http://192.168.56.20:8001/'),
+            p('server1', 'primary', 'http://127.0.0.11:8001/'),
+            p('server2', 'standby', 'http://127.0.0.20:8001/'),
         ), TIMERS),
         Relationship('server4', 'hot-standby', (
-            p('server3', 'primary', 'http://192.168.56.13:8001/'),
-            p('server4', 'standby', 'http://192.168.56.20:8002/'),
+            p('server3', 'primary', 'http://127.0.0.13:8001/'),
+            p('server4', 'standby', 'http://127.0.0.20:8002/'),
         ), TIMERS),
     ), version=V26),
     'kea30-bare-library-names': lambda: ctx((
         Relationship('server1', 'load-balancing', (
-            p('server1', 'primary', 'http://192.168.56.33:8000/'),
-            p('server2', 'secondary', 'http://192.168.56.66:8000/'),
+            p('server1', 'primary', 'http://127.0.0.33:8000/'),
+            p('server2', 'secondary', 'http://127.0.0.66:8000/'),
         ), {**TIMERS, 'multi-threading.http-dedicated-listener': False}),
     ), version=V30, hooks_dir=''),
     'without-lease-cmds': lambda: ctx(
@@ -157,8 +157,8 @@ CASES: dict[str, Callable[[], RenderContext]] = {
     'every-parameter-26': lambda: ctx((_all_parameters(),), version=V26),
     'unknown-keys-kept': lambda: ctx((
         Relationship('server1', 'load-balancing', (
-            Peer('server1', 'http://192.168.56.33:8000/', 'primary', extra={'comment': 'rack 4'}),
-            Peer('server2', 'http://192.168.56.66:8000/', 'secondary'),
+            Peer('server1', 'http://127.0.0.33:8000/', 'primary', extra={'comment': 'rack 4'}),
+            Peer('server2', 'http://127.0.0.66:8000/', 'secondary'),
         ), TIMERS, extra={'user-note': 'kept as imported'}),
     )),
 }  # fmt: skip
@@ -313,13 +313,13 @@ def test_override_one_template(tmp_path: Path) -> None:
         '{{ "," if not loop.last else ", \\"auto-failover\\": true }" if "auto-failover" not in peer else "}" }}'
         '{% endfor %}'
     )
-    rel = Relationship('server1', 'load-balancing', (p('server1', 'primary', 'http://192.0.2.1:8000/'),
-                       p('server2', 'secondary', 'http://192.0.2.2:8000/')), TIMERS)  # fmt: skip
+    rel = Relationship('server1', 'load-balancing', (p('server1', 'primary', 'http://127.0.0.1:8000/'),
+                       p('server2', 'secondary', 'http://127.0.0.2:8000/')), TIMERS)  # fmt: skip
     rendered = render_hooks_libraries(ctx((rel,)), template_dirs=[tmp_path])
     peers = rendered[1]['parameters']['high-availability'][0]['peers']
     assert peers == [
-        {'name': 'server1', 'url': 'http://192.0.2.1:8000/', 'role': 'primary', 'auto-failover': True},
-        {'name': 'server2', 'url': 'http://192.0.2.2:8000/', 'role': 'secondary', 'auto-failover': True},
+        {'name': 'server1', 'url': 'http://127.0.0.1:8000/', 'role': 'primary', 'auto-failover': True},
+        {'name': 'server2', 'url': 'http://127.0.0.2:8000/', 'role': 'secondary', 'auto-failover': True},
     ]
     assert rendered[0] == {'library': f'{HOOKS}/libdhcp_lease_cmds.so'}, 'the other templates are the shipped ones'
 
@@ -432,7 +432,7 @@ def test_secret_scrubbed_from_validation_errors(tmp_path: Path) -> None:
 def test_validation_errors_raise_with_findings() -> None:
     """Kea would refuse it: RenderError lists Kea's texts and carries the findings; render_hooks_block does not
     raise."""
-    rel = Relationship('server1', 'load-balancing', (p('server1', 'primary', 'http://192.0.2.1:8000/'),), TIMERS)
+    rel = Relationship('server1', 'load-balancing', (p('server1', 'primary', 'http://127.0.0.1:8000/'),), TIMERS)
     with pytest.raises(RenderError) as info:
         render_hooks_libraries(ctx((rel,)))
     assert str(info.value) == (

@@ -35,8 +35,8 @@ def test_wheel_ships_and_finds_the_templates(tmp_path: Path) -> None:
         'import json\n'
         'import netbox_kea_ha.kea.render as r\n'
         'from netbox_kea_ha.kea.ha import Peer, Relationship\n'
-        "rel = Relationship('server1', 'hot-standby', (Peer('server1', 'http://192.0.2.1:8000/', 'primary'),"
-        " Peer('server2', 'http://192.0.2.2:8000/', 'standby')))\n"
+        "rel = Relationship('server1', 'hot-standby', (Peer('server1', 'http://127.0.0.1:8000/', 'primary'),"
+        " Peer('server2', 'http://127.0.0.2:8000/', 'standby')))\n"
         "out = r.render_hooks_libraries(r.RenderContext('server1', '/usr/lib/kea/hooks', 'dhcp4', (rel,)))\n"
         "print(json.dumps({'module': r.__file__, 'dir': str(r.shipped_template_dir()), 'out': out}))\n"
     )

@@ -554,10 +554,10 @@ def test_bare_library_names_by_version() -> None:
     [
         ('http://127.0.0.1:8000/', KeaUrl('http', '127.0.0.1', 8000, '/')),
         ('https://[2001:db8::1]:443/kea', KeaUrl('https', '[2001:db8::1]', 443, '/kea')),
-        ('http://10.0.0.1', KeaUrl('http', '10.0.0.1', 0, '')),
-        ('http://10.0.0.1/x', KeaUrl('http', '10.0.0.1', 0, '/x')),
-        ('http://10.0.0.1:+80', KeaUrl('http', '10.0.0.1', 80, '')),
-        ('http://10.0.0.1:-1/', KeaUrl('http', '10.0.0.1', 4294967295, '/')),
+        ('http://127.0.0.1', KeaUrl('http', '127.0.0.1', 0, '')),
+        ('http://127.0.0.1/x', KeaUrl('http', '127.0.0.1', 0, '/x')),
+        ('http://127.0.0.1:+80', KeaUrl('http', '127.0.0.1', 80, '')),
+        ('http://127.0.0.1:-1/', KeaUrl('http', '127.0.0.1', 4294967295, '/')),
         ('http://name.example:8000/', KeaUrl('http', 'name.example', 8000, '/')),
     ],
 )

@@ -10,7 +10,7 @@ show NetBox's standard buttons followed by every action registered for their pla
         name = 'sync'                   # the registered model view: plugins:netbox_kea_ha:harelationship_sync
         label = _('Sync')
         icon = 'mdi-sync'
-        method = 'post'                 # a one-click form (with CSRF token); 'get' makes a link
+        # method = 'post' (the default): a one-click form with CSRF token; 'get' makes a link
         permissions_required = {'sync'} # netbox_kea_ha.sync_harelationship (Meta.permissions of the model)
 
     register_action('harelationship', SyncRelationship)
@@ -50,14 +50,14 @@ def extra_actions(place):
 
 class KeaHAAction(ObjectAction):
     """
-    A button that leads to the model view named `name` of the object. `method = 'post'` renders a one-click form
-    (for actions that enqueue a job), `'get'` a link (for actions with a confirmation page).
+    A button that leads to the model view named `name` of the object. `method = 'post'` (the default) renders a
+    one-click form (for actions that enqueue a job), `'get'` a link (for actions with a confirmation page).
     """
 
     template_name = 'netbox_kea_ha/buttons/action.html'
     icon = 'mdi-play'
     color = 'primary'
-    method = 'get'
+    method = 'post'
     url_kwargs = ['pk']
 
     @classmethod

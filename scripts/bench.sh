@@ -4,12 +4,7 @@
 # Extra arguments: the benchmarks to run (default: all), e.g. scripts/bench.sh sync_noop_fleet status_fleet
 source "$(dirname "$0")/lib.sh"
 
-"$ROOT/scripts/sysdeps.sh"
-"$ROOT/scripts/netbox.sh"
-started=$("$ROOT/scripts/services.sh" start | tail -n1)
-[ "$started" = started ] && trap '"$ROOT/scripts/services.sh" stop' EXIT
-nb_env
-cd "$ROOT"
+prepare_run
 
 if ! KEA_HA_ENV=test "$VENV/bin/python" - <<'PY' 2>/dev/null; then
 import os, sys

@@ -79,4 +79,16 @@ find_python() {
 
 # Environment for NetBox management commands. KEA_HA_ENV selects the demo or test settings in dev/configuration.py.
 nb_env() { export KEA_HA_ROOT="$ROOT" PATH="$VENV/bin:$PATH"; }
+
+# The common start of `make test` and `make bench`: system packages, NetBox and the venv, PostgreSQL and Redis
+# (stopped again when the script exits, if this run started them), NetBox's environment, in the repository.
+prepare_run() {
+  "$ROOT/scripts/sysdeps.sh"
+  "$ROOT/scripts/netbox.sh"
+  if [ "$("$ROOT/scripts/services.sh" start | tail -n1)" = started ]; then
+    trap '"$ROOT/scripts/services.sh" stop' EXIT
+  fi
+  nb_env
+  cd "$ROOT"
+}
 manage() { nb_env; (cd "$NETBOX_DIR/netbox" && "$VENV/bin/python" manage.py "$@"); }

@@ -4,13 +4,7 @@
 # Extra arguments go to pytest (e.g. scripts/test.sh tests/kea -k client).
 source "$(dirname "$0")/lib.sh"
 
-"$ROOT/scripts/sysdeps.sh"
-"$ROOT/scripts/netbox.sh"
-started=$("$ROOT/scripts/services.sh" start | tail -n1)
-[ "$started" = started ] && trap '"$ROOT/scripts/services.sh" stop' EXIT
-
-nb_env
-cd "$ROOT"
+prepare_run
 
 # Real Kea 2.6 and 3.0 run from Debian 13 roots (debootstrap, about 40 s each the first time, then cached in
 # .work/kealab-roots). Building them needs root and the Debian archive; when that is not possible the tests that

@@ -224,7 +224,6 @@ class ImportFromKea(KeaHAAction):
     name = 'kea_import'
     label = _('Import from Kea')
     icon = 'mdi-database-import'
-    method = 'post'
     permissions_required = {'import'}
 
 
@@ -235,7 +234,6 @@ class ReadStatus(KeaHAAction):
     label = _('Read status')
     icon = 'mdi-heart-pulse'
     color = 'info'
-    method = 'post'
     permissions_required = {'status'}
 
 
@@ -246,7 +244,6 @@ class Sync(KeaHAAction):
     label = _('Sync')
     icon = 'mdi-sync'
     color = 'success'
-    method = 'post'
     permissions_required = {'sync'}
 
 
@@ -257,7 +254,6 @@ class Plan(KeaHAAction):
     label = _('Plan')
     icon = 'mdi-file-compare'
     color = 'secondary'
-    method = 'post'
     permissions_required = {'sync'}
 
 
@@ -268,7 +264,6 @@ class RestoreSnapshot(KeaHAAction):
     label = _('Restore')
     icon = 'mdi-backup-restore'
     color = 'warning'
-    method = 'post'
     permissions_required = {'restore'}
 
 

@@ -8,6 +8,7 @@ Redis databases, so a running demo worker never picks up a test's jobs.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,10 @@ PLUGINS_CONFIG = {
         # The demo's Kea Control Agents listen on 127.0.0.11-13 at one port: 8000 unless it was taken
         # (scripts/demo.sh records the port it chose). Real installs keep the default, 8000.
         'control_agent_port': int(_STATE.get('DEMO_KEA_PORT', 8000)) if not TESTING else 8000,
+        # Password references (docs/security.md): variables named KEA_*, and files in the demo's secrets folder
+        # (the tests' temporary folder when testing).
+        'secret_reference_env_prefixes': ['KEA_'],
+        'secret_reference_dirs': [tempfile.gettempdir() if TESTING else str(_ROOT / '.work' / 'secrets')],
     },
 }
 

@@ -89,7 +89,8 @@ class ImportServerJob(KeaHAJobRunner):
             self.fail('the Kea server of this job no longer exists')
         try:
             with change_context(self.job.user):
-                report = import_server(server, logger=self.logger)
+                # As the user who started it may (a command run from the shell has no user: it may do everything).
+                report = import_server(server, logger=self.logger, user=self.job.user)
         except (ImportFailed, RelationshipBusy) as exc:
             self.fail(str(exc), data={'server': str(server), 'error': str(exc)})
         self.job.data = report.as_dict()

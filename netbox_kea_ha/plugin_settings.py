@@ -1,9 +1,12 @@
 """The plugin's settings (`PLUGINS_CONFIG['netbox_kea_ha']`): defaults, and validation at start-up."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+from .validators import absolute_path, host_error, path_error
 
 __all__ = (
     'DEFAULT_SETTINGS',
@@ -42,7 +45,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Top-level keys of a Dhcp4/Dhcp6 config to add to the shared (replicated) or per-server lists.
     'shared_keys': [],
     'server_keys': [],
+    # Where password references may read from (docs/security.md). Empty: `file:` and `env:` references are refused.
+    # Directories on the NetBox host whose files `file:` references may name (never /proc, /sys, /dev or NetBox's own
+    # directory and configuration, whatever is listed here).
+    'secret_reference_dirs': [],
+    # Prefixes of the environment variables `env:` references may name, e.g. ['KEA_'] (never NetBox's own secrets).
+    'secret_reference_env_prefixes': [],
 }
+
+
+_ENV_PREFIX = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
 
 def _bool(value: Any) -> bool:
@@ -73,10 +85,31 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
 
 
+def _optional_host(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and host_error(value) is None)
+
+
+def _reference_dirs(value: Any) -> bool:
+    from .crypto import FORBIDDEN_DIRS
+
+    return _str_list(value) and all(
+        not path_error(v) and absolute_path(v) == v and v != '/' and not any(_inside(v, d) for d in FORBIDDEN_DIRS)
+        for v in value
+    )
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip('/') + '/')
+
+
+def _env_prefixes(value: Any) -> bool:
+    return _str_list(value) and all(_ENV_PREFIX.match(v) for v in value)
+
+
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     'replicate_config': (_bool, 'true or false'),
     'control_agent_port': (_port, 'a TCP port number (1-65535)'),
-    'control_agent_host': (_optional_str, 'a host name or IP address, or None'),
+    'control_agent_host': (_optional_host, 'a host name or IP address (no scheme, port or path), or None'),
     'hooks_dir': (_str, 'a directory path'),
     'sync_interval': (_positive_int, 'a whole number of minutes above 0'),
     'status_interval': (_positive_int, 'a whole number of minutes above 0'),
@@ -88,6 +121,14 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     'settle_timeout': (_positive_number, 'a number of seconds above 0'),
     'shared_keys': (_str_list, 'a list of config key names'),
     'server_keys': (_str_list, 'a list of config key names'),
+    'secret_reference_dirs': (
+        _reference_dirs,
+        'a list of absolute directories in normal form (not /, nor under /proc, /sys or /dev)',
+    ),
+    'secret_reference_env_prefixes': (
+        _env_prefixes,
+        'a list of environment variable name prefixes (letters, digits and _, not starting with a digit)',
+    ),
 }
 
 

@@ -48,6 +48,10 @@ class SyncOptions(serializers.Serializer):
     )
 
 
+class NoOptions(serializers.Serializer):
+    """An action without options: the body is empty or `{}`."""
+
+
 class RestoreOptions(serializers.Serializer):
     """Options of a restore."""
 
@@ -111,10 +115,11 @@ class ServerImportAPIView(_JobAPIView):
 
     model, action = KeaServer, 'import'
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=NoOptions, responses={202: JobSerializer})
     def post(self, request, pk):
         """Enqueue an ImportServerJob."""
         server = self.get_object(request, pk)
+        _options(NoOptions, request)
         return self.accepted(request, ImportServerJob.enqueue(instance=server, user=request.user))
 
 
@@ -123,10 +128,11 @@ class ServerStatusAPIView(_JobAPIView):
 
     model, action = KeaServer, 'status'
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=NoOptions, responses={202: JobSerializer})
     def post(self, request, pk):
         """Enqueue a StatusJob for the server."""
         server = self.get_object(request, pk)
+        _options(NoOptions, request)
         return self.accepted(request, StatusJob.enqueue(instance=server, user=request.user))
 
 
@@ -148,21 +154,23 @@ class RelationshipStatusAPIView(_JobAPIView):
 
     model, action = HARelationship, 'status'
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=NoOptions, responses={202: JobSerializer})
     def post(self, request, pk):
         """Enqueue a StatusJob for the relationship."""
         relationship = self.get_object(request, pk)
+        _options(NoOptions, request)
         return self.accepted(request, StatusJob.enqueue(instance=relationship, user=request.user))
 
 
 class FleetStatusAPIView(_JobAPIView):
     """Read the HA state and drift of every Kea server that is an HA peer."""
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=NoOptions, responses={202: JobSerializer})
     def post(self, request):
         """Enqueue a StatusJob for every server (needs the status permission on every Kea server)."""
         if not request.user.has_perm('netbox_kea_ha.status_keaserver'):
             raise PermissionDenied('You do not have the status permission on Kea servers.')
+        _options(NoOptions, request)
         servers = KeaServer.objects.all()
         if servers.exclude(pk__in=servers.restrict(request.user, 'status').values('pk')).exists():
             raise PermissionDenied(

@@ -10,7 +10,8 @@ from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 
 from .. import filtersets
 from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
-from ..services.intent import relationship_findings, render_relationship, withhold_findings
+from ..services.intent import shown_relationship
+from ..visibility import visible_peers_prefetch
 from . import serializers
 
 __all__ = (
@@ -41,9 +42,16 @@ class KeaServerViewSet(NetBoxModelViewSet):
 class HARelationshipViewSet(NetBoxModelViewSet):
     """HA relationships, with their peers nested (read-only)."""
 
-    queryset = HARelationship.objects.prefetch_related('peers__server')
+    queryset = HARelationship.objects.all()
     serializer_class = serializers.HARelationshipSerializer
     filterset_class = filtersets.HARelationshipFilterSet
+
+    def initial(self, request, *args, **kwargs):
+        """NetBox's checks, then the peers the user may see (`visibility`) prefetched: before the lookups NetBox adds
+        for the nested serializers (`peers__server`, ...), which then follow these."""
+        super().initial(request, *args, **kwargs)
+        if not self.brief:
+            self.queryset = self.queryset.prefetch_related(visible_peers_prefetch(request.user))
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'], url_path='render')
@@ -55,8 +63,7 @@ class HARelationshipViewSet(NetBoxModelViewSet):
         """
         relationship = self.get_object()
         context = {'request': request}
-        blocks = render_relationship(relationship, request.user)
-        findings = withhold_findings(relationship_findings(relationship), blocks)
+        blocks, findings = shown_relationship(relationship, request.user)
         return Response(
             {
                 'relationship': serializers.HARelationshipSerializer(relationship, nested=True, context=context).data,

@@ -12,6 +12,7 @@ __all__ = (
     'InheritBooleanField',
     'JSONValueField',
     'PasswordField',
+    'TextOnlyField',
     'default_text',
     'parameter_form_field',
     'parameter_groups',
@@ -122,7 +123,20 @@ def parameter_form_field(parameter: HAParameter, label: str | None = None) -> fo
     )
 
 
-class PasswordField(forms.CharField):
+class TextOnlyField(forms.CharField):
+    """A CharField that takes text only: a YAML or JSON bulk import may give a number, list or map, which Django's
+    CharField would turn into its Python text (a password must be what was typed, or refused)."""
+
+    def to_python(self, value):
+        """The text given; refuses anything else."""
+        if value not in self.empty_values and not isinstance(value, str):
+            raise forms.ValidationError(
+                _('Must be text, not {kind}.').format(kind=type(value).__name__), code='invalid'
+            )
+        return super().to_python(value)
+
+
+class PasswordField(TextOnlyField):
     """A write-only password input: never rendered back; blank keeps the stored password."""
 
     def __init__(self, **kwargs):

@@ -22,7 +22,7 @@ from utilities.forms.widgets import BulkEditNullBooleanSelect
 
 from ..choices import HARoleChoices, HAStateChoices
 from ..models import HAPeer, HARelationship, KeaServer
-from .fields import InheritBooleanField, JSONValueField, PasswordField
+from .fields import InheritBooleanField, JSONValueField, PasswordField, TextOnlyField
 from .mixins import FieldErrorFallbackMixin, SecretFormMixin
 
 __all__ = (
@@ -96,7 +96,7 @@ class HAPeerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModelImp
         help_text=_('Name of the Kea server'),
     )
     role = CSVChoiceField(label=_('Role'), choices=HARoleChoices, help_text=_('primary, secondary, standby or backup'))
-    basic_auth_password = forms.CharField(
+    basic_auth_password = TextOnlyField(
         label=_('Basic-auth password'),
         required=False,
         strip=False,

@@ -32,7 +32,7 @@ from ..choices import (
     ReplicateConfigChoices,
 )
 from ..models import HARelationship, KeaServer
-from .fields import InheritBooleanField, PasswordField
+from .fields import InheritBooleanField, PasswordField, TextOnlyField
 from .mixins import FieldErrorFallbackMixin, SecretFormMixin
 
 __all__ = (
@@ -120,7 +120,7 @@ class KeaServerImportForm(FieldErrorFallbackMixin, SecretFormMixin, PrimaryModel
     control_kind = CSVChoiceField(label=_('Control endpoint'), choices=ControlKindChoices, required=False)
     control_scheme = CSVChoiceField(label=_('Control scheme'), choices=ControlSchemeChoices, required=False)
     replicate_config = CSVChoiceField(label=_('Replicate config'), choices=ReplicateConfigChoices, required=False)
-    password = forms.CharField(
+    password = TextOnlyField(
         label=_('Password'),
         required=False,
         strip=False,

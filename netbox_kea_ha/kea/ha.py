@@ -89,8 +89,10 @@ OPERATIONAL_STATES: Mapping[HAMode, HAState] = {
 }
 
 #: Keys whose values are secrets: never shown, logged or stored in clear. `password` covers Control Agent /
-#: control-socket clients and database credentials; `secret` covers DDNS TSIG keys.
-SECRET_KEYS = frozenset({'basic-auth-password', 'password', 'secret'})
+#: control-socket clients and database credentials; `secret` covers DDNS TSIG keys; `token` and `key` what other
+#: hooks and future keys may carry. Keys ending in `-password`, `-secret` or `-token` count too
+#: (`redact.is_secret_key`).
+SECRET_KEYS = frozenset({'basic-auth-password', 'password', 'secret', 'token', 'key'})
 
 
 @dataclass(frozen=True, order=True)

@@ -8,23 +8,31 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 
 from ..choices import HARoleChoices, HAStateChoices
-from .secrets import SecretsMixin, write_only_secret
-from .servers import url_host
+from ..validators import json_bounds_error, url_text_error, username_error
+from .secrets import ExtraSecretsMixin, SecretsMixin, write_only_secret
+from .servers import endpoint_url
 
 __all__ = (
     'MODELLED_PEER_KEYS',
     'ROLE_ORDER',
     'HAPeer',
+    'peer_destination_text',
 )
 
 #: Peer keys that have their own model field; other keys (TLS, password file, unknown) go to `extra_parameters`.
 MODELLED_PEER_KEYS = frozenset({'name', 'url', 'role', 'auto-failover', 'basic-auth-user', 'basic-auth-password'})
 
+
+def peer_destination_text(url, relationship_id):
+    """Where a peer's basic-auth password goes, as one text: its URL, from the servers of its relationship."""
+    return f'{url} (relationship #{relationship_id})' if url else ''
+
+
 #: Order of the roles in a rendered `peers` list.
 ROLE_ORDER = {role: i for i, role in enumerate(HARoleChoices.values())}
 
 
-class HAPeer(SecretsMixin, PrimaryModel):
+class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
     """
     A peer of an HA relationship: the KeaServer it is, its peer name (blank: the server's tag), role, URL (blank:
     derived from the server's address and control port), auto-failover (blank: Kea's default, true), the basic-auth
@@ -84,13 +92,31 @@ class HAPeer(SecretsMixin, PrimaryModel):
         verbose_name=_('basic-auth password reference'),
         max_length=255,
         blank=True,
-        help_text=_('Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host'),
+        help_text=_(
+            'Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host where the '
+            'administrator allows it (needs the "reference" permission)'
+        ),
+    )
+    _basic_auth_password_destination = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
     )
     extra_parameters = models.JSONField(
         verbose_name=_('extra parameters'),
         default=dict,
         blank=True,
         help_text=_('Other keys of the peer entry, e.g. trust-anchor, cert-file, key-file'),
+    )
+    _extra_secrets = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+    )
+    _confirmed_destination = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
     )
     # Read-only: filled in by status jobs.
     ha_state = models.CharField(
@@ -140,7 +166,9 @@ class HAPeer(SecretsMixin, PrimaryModel):
 
     basic_auth_password = write_only_secret('basic_auth_password')
 
-    secret_fields = {'basic_auth_password': ('_basic_auth_password', 'basic_auth_password_ref')}
+    secret_fields = {
+        'basic_auth_password': ('_basic_auth_password', 'basic_auth_password_ref', '_basic_auth_password_destination')
+    }
 
     clone_fields = ('relationship', 'role', 'auto_failover', 'basic_auth_user')
 
@@ -148,6 +176,9 @@ class HAPeer(SecretsMixin, PrimaryModel):
         ordering = ('relationship', 'pk')
         verbose_name = _('HA peer')
         verbose_name_plural = _('HA peers')
+        permissions = [
+            ('reference', 'Set where the basic-auth password is read from (env: or file: reference)'),
+        ]
         constraints = (
             models.UniqueConstraint(
                 fields=('relationship', 'server'),
@@ -192,12 +223,51 @@ class HAPeer(SecretsMixin, PrimaryModel):
         if not self.server_id or not self.server.ip:
             return None
         server = self.server
-        return f'{server.control_scheme}://{url_host(server.ip)}:{server.effective_control_port}/'
+        return endpoint_url(server.control_scheme, server.ip, server.effective_control_port)
 
     @property
     def effective_url(self):
         """The URL partners reach this peer on: `url`, else `derived_url`."""
         return self.url or self.derived_url
+
+    def secret_destination(self, name):
+        """The basic-auth password (and the secrets kept from `extra_parameters`) go to the peer's URL, from the
+        servers of its relationship."""
+        return peer_destination_text(self.effective_url, self.relationship_id)
+
+    def extra_secrets_destination(self):
+        """The secrets kept from `extra_parameters` go where the basic-auth password goes."""
+        return self.secret_destination('basic_auth_password')
+
+    @property
+    def endpoint_confirmed(self):
+        """
+        Whether the relationship may push to this peer's server: its control endpoint is the one confirmed when the
+        peer was last saved through a form, the API or an import, or when the server's endpoint was last changed by
+        someone who may change this peer (`KeaServer.save`). A push carries the relationship's passwords.
+        """
+        return bool(self.server_id) and self._confirmed_destination == self.server.control_destination
+
+    def save(self, *args, **kwargs):
+        """
+        Save; a new peer, a peer moved to another server, or a peer checked by `full_clean()` (a form, the API, a bulk
+        import or edit; not a status job) confirms its server's control endpoint (`endpoint_confirmed`).
+        """
+        loaded_server = getattr(self, '_loaded_server_id', None)
+        if getattr(self, '_confirm', False) or self._state.adding or loaded_server != self.server_id:
+            self._confirmed_destination = self.server.control_destination if self.server_id else ''
+        self._confirm = False
+        super().save(*args, **kwargs)
+        self._loaded_server_id = self.server_id
+
+    save.alters_data = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Django's from_db(), remembering the server the peer was loaded with."""
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_server_id = instance.__dict__.get('server_id')
+        return instance
 
     @property
     def effective_auto_failover(self):
@@ -230,10 +300,15 @@ class HAPeer(SecretsMixin, PrimaryModel):
         """Check the peer's own fields, the family and unique effective name, then run the relationship rules."""
         super().clean()
         errors = self.clean_secrets()
-        if message := _extra_parameters_error(self.extra_parameters):
+        if self.url and (message := url_text_error(self.url)):
+            errors['url'] = _('The URL {message}.').format(message=message)
+        if self.basic_auth_user and (message := username_error(self.basic_auth_user)):
+            errors['basic_auth_user'] = _('The basic-auth user {message}.').format(message=message)
+        if message := _extra_parameters_error(self.extra_parameters) or self.extra_secrets_error():
             errors['extra_parameters'] = message
         if errors:
             raise ValidationError(errors)
+        self._confirm = True
         if self.relationship_id is None or self.server_id is None:
             return
         from ..services.validation import check_peer
@@ -248,6 +323,8 @@ def _extra_parameters_error(value):
         return None
     if not isinstance(value, dict):
         return _('Must be a JSON object of Kea peer keys, not {kind}.').format(kind=type(value).__name__)
+    if message := json_bounds_error(value):
+        return _('The extra parameters {message}.').format(message=message)
     for key in value:
         if key == 'basic-auth-password':
             return _('Set the basic-auth password in its own (write-only) field, not here.')

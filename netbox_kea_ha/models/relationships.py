@@ -10,6 +10,8 @@ from netbox.models.features import JobsMixin
 
 from ..choices import HAModeChoices, StatePauseChoices
 from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
+from ..validators import json_bounds_error
+from .secrets import ExtraSecretsMixin
 
 __all__ = (
     'RELATIONSHIP_KEYS',
@@ -37,7 +39,7 @@ def parameter_field(parameter: HAParameter) -> models.Field:
     raise TypeError(f'HA parameter {parameter.key} has an unsupported type {parameter.type!r}')
 
 
-class HARelationship(JobsMixin, PrimaryModel):
+class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
     """
     A Kea HA relationship: its mode, and one nullable field per HA parameter (named by `HAParameter.attr`; null
     means Kea's default for the server's version and the mode). `state_machine` holds `{state, pause}` entries,
@@ -69,6 +71,11 @@ class HARelationship(JobsMixin, PrimaryModel):
         blank=True,
         help_text=_('Other keys of the relationship entry, kept as Kea accepted them'),
     )
+    _extra_secrets = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+    )
     findings = models.JSONField(
         verbose_name=_('findings'),
         default=list,
@@ -94,6 +101,10 @@ class HARelationship(JobsMixin, PrimaryModel):
         """Badge colour of the mode."""
         return HAModeChoices.colors.get(self.mode)
 
+    def extra_secrets_destination(self):
+        """The secrets kept from `extra_parameters` go to this relationship's servers."""
+        return f'relationship #{self.pk}'
+
     @property
     def parameters(self):
         """The HA parameters that are set, by Kea key (`multi-threading.*` flattened)."""
@@ -105,7 +116,7 @@ class HARelationship(JobsMixin, PrimaryModel):
         errors = {}
         if message := _state_machine_error(self.state_machine):
             errors['state_machine'] = message
-        if message := _extra_parameters_error(self.extra_parameters):
+        if message := _extra_parameters_error(self.extra_parameters) or self.extra_secrets_error():
             errors['extra_parameters'] = message
         if errors:
             raise ValidationError(errors)
@@ -126,6 +137,8 @@ _STATES = frozenset(state.value for state in HAState)
 def _state_machine_error(value):
     if value in (None, ''):
         return None
+    if message := json_bounds_error(value):
+        return _('The state machine {message}.').format(message=message)
     if not isinstance(value, list):
         return _('Must be a list of {{"state": ..., "pause": ...}} entries, not {kind}.').format(
             kind=type(value).__name__
@@ -151,6 +164,8 @@ def _extra_parameters_error(value):
         return None
     if not isinstance(value, dict):
         return _('Must be a JSON object of Kea keys, not {kind}.').format(kind=type(value).__name__)
+    if message := json_bounds_error(value):
+        return _('The extra parameters {message}.').format(message=message)
     modelled = {p.key for p in HA_PARAMETERS} | RELATIONSHIP_KEYS
     for key, item in value.items():
         if key in modelled:

@@ -20,18 +20,43 @@ from ..choices import (
 )
 from ..kea.ha import KeaVersion
 from ..plugin_settings import get_setting
-from .secrets import SecretsMixin, write_only_secret
+from ..validators import absolute_path, host_error, path_error, username_error
+from .secrets import SecretsMixin, request_user, write_only_secret
 
 __all__ = (
     'KeaServer',
-    'url_host',
+    'control_destination_text',
+    'endpoint_url',
 )
 
 
-def url_host(host):
-    """A host as it goes into a URL: IPv6 literals in brackets."""
+def endpoint_url(scheme, host, port):
+    """The URL of a control endpoint or HA listener: `http://192.0.2.10:8000/`, `https://[2001:db8::1]:8001/` (an
+    IPv6 literal goes in brackets)."""
     host = str(host)
-    return f'[{host}]' if ':' in host and not host.startswith('[') else host
+    if ':' in host and not host.startswith('['):
+        host = f'[{host}]'
+    return f'{scheme}://{host}:{port}/'
+
+
+def control_destination_text(kind, url, verify):
+    """
+    Where a server's commands go, as one text: the kind of endpoint, its URL and, for https, how the certificate is
+    verified (`verify`: False, True, or a CA file). '' without a URL.
+    """
+    if not url:
+        return ''
+    text = f'{kind} {url}'
+    if url.startswith('https:'):
+        if verify is False:
+            text += ' (certificate not verified)'
+        elif verify is not True:
+            text += f' (CA {verify})'
+    return text
+
+
+#: Fields that hold a file path (on the NetBox host: TLS files; on the Kea host: the hooks directory).
+PATH_FIELDS = ('ca_file', 'cert_file', 'key_file', 'hooks_dir')
 
 
 class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
@@ -141,7 +166,15 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         verbose_name=_('password reference'),
         max_length=255,
         blank=True,
-        help_text=_('Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host'),
+        help_text=_(
+            'Instead of a stored password: env:VARIABLE or file:/path, read on the NetBox host where the '
+            'administrator allows it (needs the "reference" permission)'
+        ),
+    )
+    _password_destination = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
     )
     server_tag = models.CharField(
         verbose_name=_('server tag'),
@@ -203,7 +236,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
 
     password = write_only_secret('password')
 
-    secret_fields = {'password': ('_password', 'password_ref')}
+    secret_fields = {'password': ('_password', 'password_ref', '_password_destination')}
 
     clone_fields = (
         'family',
@@ -226,6 +259,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         permissions = [
             ('import', 'Import the HA relationships a Kea server runs'),
             ('status', "Read a Kea server's HA state and config drift"),
+            ('reference', 'Set where the control password is read from (env: or file: reference)'),
         ]
         constraints = (
             models.CheckConstraint(
@@ -242,6 +276,13 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         """Check host, TLS files, password reference and family; then that no relationship of the server breaks."""
         super().clean()
         errors = {}
+        if self.control_host and (message := host_error(self.control_host)):
+            errors['control_host'] = _('The control host {message}.').format(message=message)
+        if self.username and (message := username_error(self.username)):
+            errors['username'] = _('The username {message}.').format(message=message)
+        for name in PATH_FIELDS:
+            if (value := getattr(self, name)) and (message := path_error(value)):
+                errors[name] = _('The path {message}.').format(message=message)
         if self.device_id and self.virtual_machine_id:
             message = _('A Kea server runs on a device or on a virtual machine, not on both.')
             errors['device'] = message
@@ -267,8 +308,39 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         from ..services.validation import check_server
 
         check_server(self)
+        self._confirm = True
 
     clean.alters_data = True
+
+    def save(self, *args, **kwargs):
+        """
+        Save, with the file paths in normal form (`//`, `/./` and a trailing slash removed). After a change checked by
+        `full_clean()` (a form, the API, a bulk import or edit), confirm the control endpoint for the relationships
+        whose peers the user may change (`confirm_endpoint`).
+        """
+        for name in PATH_FIELDS:
+            if (value := getattr(self, name)) and not path_error(value):
+                setattr(self, name, absolute_path(value))
+        super().save(*args, **kwargs)
+        if getattr(self, '_confirm', False):
+            self._confirm = False
+            self.confirm_endpoint(request_user())
+
+    save.alters_data = True
+
+    def confirm_endpoint(self, user=None):
+        """
+        Record the server's control endpoint as confirmed on its peers (`HAPeer.endpoint_confirmed`): on all of them
+        without `user` (a shell, the administrator), else on those `user` may change. A relationship pushes its
+        configs, which carry its passwords, only to confirmed endpoints. The number of peers confirmed.
+        """
+        destination = self.control_destination
+        peers = self.ha_peers.exclude(_confirmed_destination=destination)
+        if user is not None:
+            peers = peers.filter(pk__in=self.ha_peers.model.objects.restrict(user, 'change').values('pk'))
+        return peers.update(_confirmed_destination=destination)
+
+    confirm_endpoint.alters_data = True
 
     # Colours of choice badges.
 
@@ -314,7 +386,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
         host = self.effective_control_host
         if not host:
             return None
-        return f'{self.control_scheme}://{url_host(host)}:{self.effective_control_port}/'
+        return endpoint_url(self.control_scheme, host, self.effective_control_port)
 
     @property
     def service(self):
@@ -362,6 +434,19 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
             return KeaVersion.parse(self.kea_version) if self.kea_version else None
         except ValueError:
             return None
+
+    @property
+    def control_destination(self):
+        """
+        Where NetBox sends this server's commands, as one text: the kind of endpoint, its URL and, for https, how the
+        certificate is verified. A change of any of these withdraws the control password (`SecretsMixin`), and the
+        relationships of the server push to it only once it is confirmed (`HAPeer.endpoint_confirmed`).
+        """
+        return control_destination_text(self.control_kind, self.control_url, self.tls_verify_value)
+
+    def secret_destination(self, name):
+        """The control password goes to the control endpoint."""
+        return self.control_destination
 
     @property
     def has_password(self):

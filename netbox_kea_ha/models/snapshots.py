@@ -101,6 +101,13 @@ class ConfigSnapshot(ExportTemplatesMixin, BaseModel):
         default='',
         editable=False,
     )
+    #: The server's control endpoint (`KeaServer.control_destination`) the configs were read from and pushed to: a
+    #: Restore sends the secrets back only there.
+    _destination = models.TextField(
+        blank=True,
+        default='',
+        editable=False,
+    )
     result = models.CharField(
         verbose_name=_('result'),
         max_length=20,

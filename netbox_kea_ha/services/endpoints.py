@@ -3,6 +3,8 @@ KeaServer -> `Endpoint`: how a job reaches one server's control API.
 
 The only place a server's control-endpoint password is decrypted (or read from its reference). It goes into the
 `Endpoint`, whose repr hides it, and nowhere else: errors name the server and what is wrong, never the password.
+A password withdrawn or set for another control endpoint (`SecretsMixin.secret_problem`) makes the endpoint
+unusable: no job reaches a server with credentials meant for somewhere else, nor without the ones it needs.
 """
 
 from ..crypto import SecretError
@@ -31,6 +33,8 @@ def server_endpoint(server, timeout=None):
             f'Kea server {server.name!r} has no control host: give it an address, a control host, '
             'or set the control_agent_host setting'
         )
+    if problem := server.secret_problem('password'):
+        raise EndpointError(f'Kea server {server.name!r}: {problem}; nothing was sent to it')
     password = None
     if server.username:
         try:

@@ -17,6 +17,15 @@ detects its HA relationship(s) (`kea.detect`), and creates or updates, in one tr
 
 Only what changed is saved (each object is snapshotted first), so the change log shows exactly what changed and
 importing twice writes nothing.
+
+An import started by a user changes only what that user may change (NetBox's object permissions, constraints
+included): it creates objects with `add`, changes them with `change`, deletes stale peers with `delete`, and links an
+existing partner server into a relationship only when the user may change that server. What it may not do is left
+alone and listed in the report (`left_alone`, with the reason); a relationship it cannot complete (a partner or
+peer it may not create) is left alone as a whole. An import never changes the control endpoint (scheme, port) or
+the credentials of a server that already exists, whoever starts it: a running config is written by whoever
+controls that Kea server, and must not move another server's credentials. It reports the difference instead.
+Secrets in keys no field models (Kea keeps unknown keys) are kept encrypted, never in `extra_parameters`.
 """
 
 import ipaddress
@@ -41,6 +50,7 @@ from ..kea.kea_url import parse_kea_url
 from ..models import HAPeer, HARelationship, KeaServer
 from ..models.peers import MODELLED_PEER_KEYS
 from ..plugin_settings import get_setting
+from ..validators import json_bounds_error
 from .endpoints import EndpointError, server_endpoint
 from .intent import FindingView
 from .locks import relationship_locks
@@ -62,6 +72,36 @@ class ImportFailed(Exception):
     """The import cannot be done; the message says why (nothing was changed)."""
 
 
+class _Denied(Exception):
+    """The user may not make a change the import needs; the message says which."""
+
+
+class _Access:
+    """What the user who started the import may do (everything without a user: a command run from the shell)."""
+
+    def __init__(self, user=None):
+        self.user = user
+
+    def may(self, obj, action):
+        """Whether the user may `action` (`change`, `delete`) the saved object `obj`."""
+        if self.user is None:
+            return True
+        return type(obj).objects.restrict(self.user, action).filter(pk=obj.pk).exists()
+
+    def check_add(self, obj, saved=False):
+        """Raise _Denied unless the user may add `obj` (before the save: the permission; after: its constraints)."""
+        if self.user is None:
+            return
+        meta = obj._meta
+        allowed = (
+            type(obj).objects.restrict(self.user, 'add').filter(pk=obj.pk).exists()
+            if saved
+            else self.user.has_perm(f'{meta.app_label}.add_{meta.model_name}')
+        )
+        if not allowed:
+            raise _Denied(f'you may not add the {meta.verbose_name} {obj}')
+
+
 @dataclass
 class ImportReport:
     """What an import did: the server and its role(s), and the objects created, updated and left unchanged."""
@@ -77,6 +117,8 @@ class ImportReport:
     deleted: list = field(default_factory=list)
     unassigned: list = field(default_factory=list)
     findings: list = field(default_factory=list)
+    #: What the import did not change, and why (permissions; endpoints and credentials of existing servers).
+    left_alone: list = field(default_factory=list)
 
     @property
     def changed(self):
@@ -97,11 +139,22 @@ class ImportReport:
             'deleted': self.deleted,
             'unassigned': self.unassigned,
             'findings': self.findings,
+            'left_alone': self.left_alone,
         }
 
     def note(self, outcome, label):
         """Record `created` / `updated` / `unchanged` for an object label."""
         getattr(self, outcome).append(label)
+
+    def mark(self):
+        """Where each list stands now (to `rewind` to when the changes since are rolled back)."""
+        names = ('created', 'updated', 'unchanged', 'deleted', 'unassigned', 'relationships', 'findings')
+        return {name: len(getattr(self, name)) for name in names}
+
+    def rewind(self, mark):
+        """Forget what was recorded since `mark` (those changes were rolled back)."""
+        for name, length in mark.items():
+            del getattr(self, name)[length:]
 
 
 def read_server(server, timeout=None):
@@ -119,8 +172,8 @@ def read_server(server, timeout=None):
     return config, version
 
 
-def import_server(server, logger=None, timeout=None):
-    """Read `server`'s running config and import its HA relationships (see the module docstring)."""
+def import_server(server, logger=None, timeout=None, user=None):
+    """Read `server`'s running config and import its HA relationships as `user` may (see the module docstring)."""
     if logger:
         logger.info(f'reading the running config of {server} at {server.control_url}')
     config, version = read_server(server, timeout=timeout)
@@ -130,7 +183,7 @@ def import_server(server, logger=None, timeout=None):
         detection = detect(config, version=version.version)
     except DetectionError as exc:
         raise ImportFailed(f'the running config of {server} cannot be read as a Kea server config: {exc}') from None
-    return apply_detection(server, detection, str(version.version), logger=logger)
+    return apply_detection(server, detection, str(version.version), logger=logger, user=user)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
@@ -140,27 +193,42 @@ def _label(obj):
     return f'{obj._meta.verbose_name} {obj}'
 
 
-def _save(obj, values, report, secrets=None):
+def _save(obj, values, report, access, secrets=None, extra=None):
     """
-    Create, or update only what differs (snapshot first, so the change log shows the change). Without
+    Create, or update only what differs (snapshot first, so the change log shows the change), as `access` allows:
+    a creation the user may not make raises _Denied; a change they may not make is left alone and reported. Without
     `full_clean()`: an import records what Kea runs, even a config the relationship rules would refuse in a form
-    (its findings are stored with it and shown on the relationship).
+    (its findings are stored with it and shown on the relationship). `extra`: the `extra_parameters` Kea runs,
+    whose secrets are kept encrypted.
     """
     secrets = secrets or {}
     if obj.pk is None:
+        access.check_add(obj)
         for name, value in values.items():
             setattr(obj, name, value)
+        if extra is not None:
+            obj.keep_extra_secrets(extra)
         for name, value in secrets.items():
             obj.set_secret(name, value)
         obj.save()
+        access.check_add(obj, saved=True)
         report.note('created', _label(obj))
         return True
     changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
     secret_changes = {name: value for name, value in secrets.items() if _secret_differs(obj, name, value)}
-    if not changed and not secret_changes:
+    extra_changed = extra is not None and _extra_differs(obj, extra)
+    if not changed and not secret_changes and not extra_changed:
         report.note('unchanged', _label(obj))
         return False
+    if not access.may(obj, 'change'):
+        names = [*changed, *secret_changes, *(['extra_parameters'] if extra_changed else [])]
+        report.left_alone.append(
+            f'{_label(obj)}: {", ".join(names)} differ from the running config, but you may not change it'
+        )
+        return False
     obj.snapshot()
+    if extra_changed:
+        obj.keep_extra_secrets(extra)
     for name, value in changed.items():
         setattr(obj, name, value)
     for name, value in secret_changes.items():
@@ -168,6 +236,13 @@ def _save(obj, values, report, secrets=None):
     obj.save()
     report.note('updated', _label(obj))
     return True
+
+
+def _extra_differs(obj, extra):
+    try:
+        return obj.revealed_extra_parameters() != extra
+    except SecretError:  # kept for another destination, or unreadable: keep them again
+        return True
 
 
 def _secret_differs(obj, name, value):
@@ -218,9 +293,12 @@ def _find_address(host):
     return (assigned or candidates or [None])[0]
 
 
-def _unassigned_tag():
+def _unassigned_tag(access):
+    """The tag of unassigned partners (created on first use, if the user may add tags), or None."""
     tag = Tag.objects.filter(slug=UNASSIGNED_TAG).first()
     if tag is None:
+        if access.user is not None and not access.user.has_perm('extras.add_tag'):
+            return None
         tag = Tag(
             name='Kea HA: unassigned',
             slug=UNASSIGNED_TAG,
@@ -327,9 +405,13 @@ def _new_relationship_name(rel):
 # --- the import ---------------------------------------------------------------------------------------------------
 
 
-def apply_detection(server, detection, kea_version='', logger=None):
-    """Make NetBox match a `Detection` of `server`'s running config; an ImportReport. One transaction."""
+def apply_detection(server, detection, kea_version='', logger=None, user=None):
+    """
+    Make NetBox match a `Detection` of `server`'s running config, as far as `user` may (None: a command run from
+    the shell, which may do everything); an ImportReport. One transaction, and a savepoint per relationship.
+    """
     report = ImportReport(server=str(server), kea_version=kea_version)
+    access = _Access(user)
     if detection.family != server.family:
         raise ImportFailed(
             f'{server} is a {server.family} server in NetBox, but its running config is a {detection.family} config'
@@ -351,6 +433,12 @@ def apply_detection(server, detection, kea_version='', logger=None):
                     f'{server}: this-server-name {name!r} names no peer of relationship {index + 1} '
                     f'(peers: {", ".join(str(p.name) for p in rel.peers)}); Kea refuses such a config'
                 )
+            for what, value in (('relationship', rel.extra), *((f'peer {p.name}', _peer_extra(p)) for p in rel.peers)):
+                if message := json_bounds_error(value):
+                    raise ImportFailed(
+                        f'{server}: the unmodelled keys of {what} in relationship {index + 1} {message}: '
+                        'too large to store'
+                    )
             report.this_server_names.append(name)
             report.roles.append(role)
         # The server first: its tag decides how its peers are named.
@@ -362,23 +450,37 @@ def apply_detection(server, detection, kea_version='', logger=None):
         if detection.hooks_dir and server.hooks_dir != detection.hooks_dir:
             # Blank follows the hooks_dir setting: keep it blank when the setting already says the same.
             server_values['hooks_dir'] = '' if detection.hooks_dir == get_setting('hooks_dir') else detection.hooks_dir
-        _save(server, server_values, report)
-        KeaServer.objects.filter(pk=server.pk).update(last_seen=timezone.now())
+        seen = {'last_seen': timezone.now()}
+        if not access.may(server, 'change'):
+            # What the server runs is recorded (like its state); what NetBox intends for it is left alone.
+            seen['kea_version'] = server_values.pop('kea_version')
+        _save(server, server_values, report, access)
+        KeaServer.objects.filter(pk=server.pk).update(**seen)
         for index, (rel, name, role) in enumerate(
             zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)
         ):
             if logger:
                 logger.info(f'{server} is peer {name!r} ({role}) of a {rel.mode} relationship')
-            _import_relationship(server, detection, index, rel, name, version, report, logger)
+            mark = report.mark()
+            try:
+                with transaction.atomic():
+                    _import_relationship(server, detection, index, rel, name, version, report, logger, access)
+            except _Denied as exc:
+                report.rewind(mark)
+                peers = ' / '.join(str(p.name) for p in rel.peers)
+                report.left_alone.append(f'relationship {index + 1} ({peers}): {exc}; nothing of it was imported')
+    for line in report.left_alone:
+        if logger:
+            logger.warning(f'left alone: {line}')
     if logger:
         logger.info(
             f'created {len(report.created)}, updated {len(report.updated)}, deleted {len(report.deleted)}, '
-            f'unchanged {len(report.unchanged)}'
+            f'unchanged {len(report.unchanged)}, left alone {len(report.left_alone)}'
         )
     return report
 
 
-def _import_relationship(server, detection, index, rel, this_name, version, report, logger):
+def _import_relationship(server, detection, index, rel, this_name, version, report, logger, access):
     relationship = _match_relationship(server, rel)
     me = rel.peer(this_name)
     if relationship is not None and me is not None and me.role != HARoleChoices.PRIMARY:
@@ -393,11 +495,10 @@ def _import_relationship(server, detection, index, rel, this_name, version, repo
     values = {
         'mode': str(rel.mode),
         'state_machine': _state_machine(rel),
-        'extra_parameters': dict(rel.extra),
         'findings': _relationship_findings(detection, index, rel),
         **_parameters(rel, version, rel.mode),
     }
-    _save(relationship, values, report)
+    _save(relationship, values, report, access, extra=dict(rel.extra))
     report.relationships.append(relationship.name)
     report.findings.extend(
         f'{relationship}: {f["severity"]}: {f["message"]}' + (f' ({f["field"]})' if f['field'] else '')
@@ -418,23 +519,26 @@ def _import_relationship(server, detection, index, rel, this_name, version, repo
     resolved = []
     for peer, target in plan:
         if target is None:
-            target = _partner(server, detection, rel, peer, version, report, logger, exclude=used)
+            target = _partner(server, rel, peer, version, report, logger, access, exclude=used)
             used.add(target.pk)
         elif target.pk != server.pk:
-            _update_partner(target, rel, peer, version, report)
+            _update_partner(target, rel, peer, version, report, access)
         resolved.append((peer, target))
 
     wanted = {target.pk for _, target in resolved}
     for stale in relationship.peers.exclude(server__in=wanted):
         label = _label(stale)
+        if not access.may(stale, 'delete'):
+            report.left_alone.append(f'{label}: not in the running config any more, but you may not delete it')
+            continue
         stale.snapshot()
         stale.delete()
         report.deleted.append(label)
     for peer, target in resolved:
-        _import_peer(relationship, peer, target, report)
+        _import_peer(relationship, peer, target, report, access)
 
 
-def _partner(server, detection, rel, peer, version, report, logger, exclude):
+def _partner(server, rel, peer, version, report, logger, access, exclude):
     """The KeaServer of a partner peer: found by its URL's host, or created (with the address, if need be)."""
     host = _url_host(peer.url)
     if host is None:
@@ -446,7 +550,12 @@ def _partner(server, detection, rel, peer, version, report, logger, exclude):
         .first()
     )
     if known is not None:
-        _update_partner(known, rel, peer, version, report)
+        if not access.may(known, 'change'):
+            raise _Denied(
+                f'the running config names Kea server {known} (at {host}) as peer {str(peer.name)!r}, and you may not '
+                'change that server: it is not linked into a relationship'
+            )
+        _update_partner(known, rel, peer, version, report, access)
         return known
     address = _find_address(host)
     if address is None:
@@ -456,7 +565,9 @@ def _partner(server, detection, rel, peer, version, report, logger, exclude):
             description=f'Kea HA peer {peer.name}, created by an import of {server}',
         )
         address.full_clean()
+        access.check_add(address)
         address.save()
+        access.check_add(address, saved=True)
         report.note('created', _label(address))
     host_obj = _host_of(address)
     partner = KeaServer(
@@ -467,16 +578,16 @@ def _partner(server, detection, rel, peer, version, report, logger, exclude):
         **_host_fields(host_obj),
     )
     values, secrets = _partner_values(partner, rel, peer, version)
-    _save(partner, values, report, secrets=secrets)
-    _flag(partner, host_obj is None, report)
+    _save(partner, values | _partner_endpoint(partner, rel, peer, version), report, access, secrets=secrets)
+    _flag(partner, host_obj is None, report, access)
     if logger:
         where = f'on {host_obj}' if host_obj is not None else 'not assigned to a device or VM'
         logger.info(f'partner {peer.name!r} ({peer.role}) is {partner} at {host}, {where}')
     return partner
 
 
-def _partner_values(partner, rel, peer, version):
-    """Control port, scheme, tag and credentials a partner takes from its peer entry."""
+def _partner_endpoint(partner, rel, peer, version):
+    """Control scheme, port and user a partner's peer entry says (a new partner takes them)."""
     values = {}
     url = urlsplit(str(peer.url))
     if url.scheme in ControlSchemeChoices.values():
@@ -486,37 +597,60 @@ def _partner_values(partner, rel, peer, version):
         default = get_setting('control_agent_port')
         if port and port != (partner.control_port or default):
             values['control_port'] = port if port != default else None
+    if not partner.username and peer.basic_auth_user:
+        values['username'] = str(peer.basic_auth_user)
+    return values
+
+
+def _partner_values(partner, rel, peer, version):
+    """The tag (and, for a new partner, the password) a partner takes from its peer entry."""
+    values = {}
     if str(peer.name) != partner.name:
         if partner.server_tag != str(peer.name):
             values['server_tag'] = str(peer.name)
     elif partner.server_tag:
         values['server_tag'] = ''
     secrets = {}
-    if not partner.username and peer.basic_auth_user:
-        values['username'] = str(peer.basic_auth_user)
-        if peer.basic_auth_password and not partner.has_password:
-            secrets['password'] = str(peer.basic_auth_password)
+    if partner.pk is None and peer.basic_auth_user and peer.basic_auth_password:
+        secrets['password'] = str(peer.basic_auth_password)
     return values, secrets
 
 
-def _update_partner(partner, rel, peer, version, report):
-    values, secrets = _partner_values(partner, rel, peer, version)
+def _update_partner(partner, rel, peer, version, report, access):
+    values, _ = _partner_values(partner, rel, peer, version)
     if not partner.device_id and not partner.virtual_machine_id and partner.address_id:
         values.update(_host_fields(_host_of(partner.address)))
-    _save(partner, values, report, secrets=secrets)
-    _flag(partner, not (partner.device_id or partner.virtual_machine_id), report)
+    endpoint = {
+        name: value for name, value in _partner_endpoint(partner, rel, peer, version).items() if name != 'username'
+    }
+    if endpoint:
+        said = ', '.join(f'{name} {"(the setting)" if value is None else value}' for name, value in endpoint.items())
+        report.left_alone.append(
+            f'{_label(partner)}: the running config reaches it with {said}; an import never changes the control '
+            'endpoint or credentials of an existing server (change them on the server if they are right)'
+        )
+    _save(partner, values, report, access)
+    _flag(partner, not (partner.device_id or partner.virtual_machine_id), report, access)
 
 
-def _flag(partner, unassigned, report):
+def _flag(partner, unassigned, report, access):
     tagged = partner.tags.filter(slug=UNASSIGNED_TAG).exists()
     if unassigned:
         report.unassigned.append(str(partner))
-        if not tagged:
-            partner.snapshot()
-            partner.tags.add(_unassigned_tag())
-    elif tagged:
-        partner.snapshot()
-        partner.tags.remove(_unassigned_tag())
+    if unassigned == tagged:
+        return
+    if not access.may(partner, 'change'):
+        report.left_alone.append(f'{_label(partner)}: tag {UNASSIGNED_TAG} not updated: you may not change it')
+        return
+    tag = _unassigned_tag(access)
+    if tag is None:
+        report.left_alone.append(f'{_label(partner)}: not tagged {UNASSIGNED_TAG}: you may not add that tag')
+        return
+    partner.snapshot()
+    if unassigned:
+        partner.tags.add(tag)
+    else:
+        partner.tags.remove(tag)
 
 
 def _peer_extra(peer):
@@ -525,7 +659,7 @@ def _peer_extra(peer):
     return extra | dict(peer.extra)
 
 
-def _import_peer(relationship, peer, target, report):
+def _import_peer(relationship, peer, target, report, access):
     record = HAPeer.objects.filter(relationship=relationship, server=target).first()
     if record is None:
         record = HAPeer(relationship=relationship, server=target)
@@ -536,10 +670,9 @@ def _import_peer(relationship, peer, target, report):
         'role': str(peer.role),
         'auto_failover': peer.auto_failover if isinstance(peer.auto_failover, bool) else None,
         'basic_auth_user': str(peer.basic_auth_user) if peer.basic_auth_user else '',
-        'extra_parameters': _peer_extra(peer),
     }
     probe = HAPeer(relationship=relationship, server=target, name=name)
     derived = probe.derived_url
     values['url'] = '' if str(peer.url) == derived else str(peer.url)
     secrets = {'basic_auth_password': str(peer.basic_auth_password) if peer.basic_auth_password else ''}
-    _save(record, values, report, secrets=secrets)
+    _save(record, values, report, access, secrets=secrets, extra=_peer_extra(peer))

@@ -50,6 +50,7 @@ __all__ = (
     'render_server',
     'saved_peers',
     'server_relationships',
+    'shown_relationship',
     'withhold_findings',
 )
 
@@ -119,18 +120,43 @@ def render_server(server: Any, relationships: Iterable[Any] | None = None) -> Re
 
 def render_relationship(relationship: Any, user: Any = None) -> list[RenderedBlock]:
     """
-    The rendered block of each peer's server (each with all the relationships that server is in). With `user`, the
-    block of a server that is also in a relationship the user may not view (a hub's block holds every relationship
-    of the server) is withheld: `error` says why.
+    The rendered block of each peer's server (each with all the relationships that server is in). With `user`: only
+    the peers the user may see (the peer and its server, `visibility.visible_peers`), and the block of a server that
+    is also in a relationship, or next to a peer, the user may not see (a hub's block holds every relationship of
+    the server, and every peer's name, URL and user) is withheld: `error` says why.
     """
     peers = ordered_peers(saved_peers(relationship))
-    withheld = _withheld_servers(peers, user) if user is not None else {}
+    withheld: dict[int, str] = {}
+    if user is not None:
+        from ..models import HAPeer
+        from ..visibility import visible_peers
+
+        shown = set(visible_peers(HAPeer.objects.filter(relationship=relationship), user).values_list('pk', flat=True))
+        peers = [peer for peer in peers if peer.pk in shown]
+        withheld = _withheld_servers(peers, user)
     return [
         RenderedBlock(peer.server, None, withheld[peer.server_id], withheld=True)
         if peer.server_id in withheld
         else render_server(peer.server)
         for peer in peers
     ]
+
+
+def shown_relationship(relationship: Any, user: Any) -> tuple[list[RenderedBlock], list[FindingView]]:
+    """
+    What `user` may see of a relationship on its page and at `render/`: the rendered blocks (`render_relationship`)
+    and the findings (Kea's rules, and what stops a sync: `trust.secret_findings`), less those about a withheld
+    server or a peer the user may not see.
+    """
+    from .trust import secret_findings
+
+    blocks = render_relationship(relationship, user)
+    shown = {block.server.pk for block in blocks}
+    peers = saved_peers(relationship)
+    hidden = {peer.effective_name for peer in peers if peer.server_id not in shown}
+    findings = [*relationship_findings(relationship, peers), *secret_findings(relationship, peers)]
+    findings = [finding for finding in findings if finding.peer not in hidden]
+    return blocks, withhold_findings(findings, blocks)
 
 
 def withhold_findings(findings: Iterable[FindingView], blocks: Iterable[RenderedBlock]) -> list[FindingView]:
@@ -157,18 +183,32 @@ def withhold_findings(findings: Iterable[FindingView], blocks: Iterable[Rendered
 
 
 def _withheld_servers(peers: list[Any], user: Any) -> dict[int, str]:
-    """{server id: why its block is not shown} for the servers among `peers` in a relationship `user` may not view."""
+    """
+    {server id: why its block is not shown} for the servers among `peers` that are in a relationship `user` may not
+    view, or next to a peer `user` may not see (its block names every peer of every relationship it is in).
+    """
     from ..models import HAPeer, HARelationship
+    from ..visibility import visible_peers
 
     memberships = list(
         HAPeer.objects.filter(server_id__in={peer.server_id for peer in peers}).values_list(
             'server_id', 'relationship_id'
         )
     )
+    relationships = {rel for _, rel in memberships}
     visible = set(
-        HARelationship.objects.restrict(user, 'view')
-        .filter(pk__in={rel for _, rel in memberships})
-        .values_list('pk', flat=True)
+        HARelationship.objects.restrict(user, 'view').filter(pk__in=relationships).values_list('pk', flat=True)
     )
-    reason = 'not shown: the server is also in an HA relationship you may not view'
-    return {server_id: reason for server_id, relationship_id in memberships if relationship_id not in visible}
+    neighbours = HAPeer.objects.filter(relationship_id__in=relationships)
+    hidden = set(
+        neighbours.exclude(pk__in=visible_peers(neighbours, user).values('pk')).values_list(
+            'relationship_id', flat=True
+        )
+    )
+    out = {}
+    for server_id, relationship_id in memberships:
+        if relationship_id not in visible:
+            out[server_id] = 'not shown: the server is also in an HA relationship you may not view'
+        elif relationship_id in hidden:
+            out.setdefault(server_id, 'not shown: its block names a peer or Kea server you may not view')
+    return out

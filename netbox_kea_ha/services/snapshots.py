@@ -6,8 +6,9 @@ Config snapshots: record a server's running config before NetBox pushes to it, a
 snapshot page shows the normalised diff of the two redacted configs (`kea.diff`).
 """
 
+from ..kea.redact import join_secrets, split_secrets
 from ..models import ConfigSnapshot, SnapshotActionChoices, SnapshotResultChoices
-from .secrets import join_secrets, seal, split_secrets, unseal
+from .secrets import seal, unseal
 
 __all__ = (
     'finish_snapshot',
@@ -41,6 +42,7 @@ def take_snapshot(
         before=before_redacted,
         after=after_redacted,
         _secrets=seal({'before': before_secrets, 'after': after_secrets}),
+        _destination=server.control_destination,
         result=SnapshotResultChoices.PENDING,
         message=message,
     )

@@ -39,6 +39,7 @@ from .intent import ordered_peers, server_relationships
 from .locks import relationship_locks
 from .snapshots import finish_snapshot, snapshot_config, take_snapshot
 from .status import Bumps, record_drift
+from .trust import unconfirmed_endpoints
 from .validation import relationship_findings
 
 __all__ = (
@@ -187,6 +188,8 @@ def sync_relationship(
 
 
 def _sync(relationship, peers, servers, relationships, result, dry_run, user, job, logger, progress, allow_disruptive):
+    if problems := unconfirmed_endpoints(servers, relationships):
+        raise SyncFailed('; '.join(problems) + '. Nothing was sent.')
     endpoints = _endpoints(servers)
     hooks, sources = {}, {}
     for server in servers:
@@ -334,6 +337,12 @@ def _finish(relationship, peers, servers, result, report, snapshots, dry_run, lo
 def restore_snapshot(snapshot, which='before', user=None, job=None, logger=None, allow_disruptive=False):
     """Push a snapshot's config (`before`, or `after`) back to its server through the safe push; a SyncResult."""
     server = snapshot.server
+    if snapshot._destination != server.control_destination:
+        raise SyncFailed(
+            f'config snapshot {snapshot.pk} holds the secrets of {server} as it was reached at '
+            f'{snapshot._destination or "an unknown endpoint"}; its control endpoint is now '
+            f'{server.control_destination}: they are not sent there. Nothing was sent.'
+        )
     config = snapshot_config(snapshot, which)
     if config is None:
         raise SyncFailed(f'config snapshot {snapshot.pk} has no {which!r} config to restore')

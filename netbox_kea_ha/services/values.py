@@ -30,10 +30,13 @@ def ordered_peers(peers: Iterable[Any]) -> list[Any]:
 
 def peer_value(peer: Any, reveal: bool = False) -> Peer:
     """The Kea value of one peer. Keys in `extra_parameters` that Kea knows (TLS files, ...) become fields."""
-    password = None
-    if peer.has_basic_auth_password:
-        password = peer.get_basic_auth_password() if reveal else REDACTED
-    extra = dict(peer.extra_parameters or {})
+    if reveal:
+        # Raises SecretError for a password withdrawn or set for another URL: it is never sent elsewhere.
+        password = peer.get_basic_auth_password()
+        extra = peer.revealed_extra_parameters()
+    else:
+        password = REDACTED if peer.has_basic_auth_password else None
+        extra = dict(peer.extra_parameters or {})
     known = {key.replace('-', '_'): extra.pop(key) for key in PEER_KEYS if key in extra}
     return Peer(
         name=peer.effective_name,
@@ -70,7 +73,7 @@ def relationship_value(
         peers=tuple(peer_value(p, reveal) for p in ordered_peers(peers)),
         parameters=relationship.parameters,
         state_machine=state_machine,
-        extra=dict(relationship.extra_parameters or {}),
+        extra=relationship.revealed_extra_parameters() if reveal else dict(relationship.extra_parameters or {}),
     )
 
 

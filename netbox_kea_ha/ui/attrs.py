@@ -73,9 +73,14 @@ class SecretAttr(attrs.ObjectAttribute):
         self.name = name
 
     def render(self, obj, context):
-        """Render "stored (encrypted)", the reference, or a placeholder."""
-        _storage, ref = obj.secret_fields[self.name]
+        """Render "stored (encrypted)", the reference, or a placeholder; and why it cannot be used, if so."""
+        _storage, ref, _dest = obj.secret_fields[self.name]
         return render_to_string(
             self.template_name,
-            {'has_secret': obj.has_secret(self.name), 'reference': getattr(obj, ref)},
+            {
+                'has_secret': obj.has_secret(self.name),
+                'reference': getattr(obj, ref),
+                'withdrawn': obj.secret_withdrawn(self.name),
+                'problem': obj.secret_problem(self.name),
+            },
         )

@@ -14,7 +14,7 @@ from utilities.views import register_model_view
 from .. import filtersets, forms, tables
 from ..models import HAPeer, HARelationship
 from ..object_actions import extra_actions
-from ..services.intent import relationship_findings, render_relationship, withhold_findings
+from ..services.intent import shown_relationship
 from ..ui import panels
 
 __all__ = (
@@ -89,8 +89,7 @@ class HARelationshipView(generic.ObjectView):
 
     def get_extra_context(self, request, instance):
         """Findings (computed now and last recorded) and the rendered blocks the user may see. No network I/O."""
-        blocks = render_relationship(instance, request.user)
-        findings = withhold_findings(relationship_findings(instance), blocks)
+        blocks, findings = shown_relationship(instance, request.user)
         shown = {(f.code, f.message) for f in findings}
         blocks = [
             # A block's own findings, less those the Validation panel already shows for the relationship.

@@ -7,10 +7,14 @@ Jobs are enqueued the way NetBox does it (on transaction commit, to Redis) and r
 
 import django_rq
 import pytest
+from django.test import Client
+from rest_framework.test import APIClient
 from rq import SimpleWorker
 
 from core.models import Job
 from tests.e2e.helpers import NetBoxLab
+from users.constants import TOKEN_PREFIX
+from users.models import Token, User
 
 QUEUES = ('high', 'default', 'low')
 
@@ -62,3 +66,26 @@ def run_jobs(rq_queues, django_capture_on_commit_callbacks):
 def netbox(db):
     """A `NetBoxLab`: builds NetBox objects (devices, addresses, Kea servers) for kealab servers."""
     return NetBoxLab()
+
+
+@pytest.fixture
+def user(db):
+    """A NetBox user without any permission (grant them with `helpers.grant`)."""
+    return User.objects.create_user(username='operator')
+
+
+@pytest.fixture
+def api(user):
+    """A REST client with a write-enabled token of `user`."""
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f'Bearer {TOKEN_PREFIX}{token.key}.{token.token}')
+    return client
+
+
+@pytest.fixture
+def web(user):
+    """A browser-like client logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -2,11 +2,75 @@
 
 from dcim.models import Device, DeviceRole, DeviceType, Interface, Manufacturer, Site
 from ipam.models import IPAddress
+from tests.netbox.base import grant
 from virtualization.models import VirtualMachine, VMInterface
 
 from netbox_kea_ha.models import KeaServer
 
-__all__ = ('NetBoxLab', 'commands_received', 'ha_block', 'imported', 'job_text', 'lab_name', 'running_config')
+__all__ = (
+    'Listener',
+    'NetBoxLab',
+    'commands_received',
+    'grant',
+    'ha_block',
+    'imported',
+    'job_text',
+    'lab_name',
+    'running_config',
+)
+
+
+class Listener:
+    """
+    An HTTP server on 127.0.0.1 (a port of its own) that stands where an attacker would: it records every request
+    (request line, headers and body, as text) and answers like a Kea that refuses the command. A context manager.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the name http.server calls
+                length = int(self.headers.get('Content-Length') or 0)
+                body = self.rfile.read(length).decode(errors='replace')
+                received.append(f'{self.requestline}\n{self.headers}\n{body}')
+                answer = b'[{"result": 1, "text": "refused"}]'
+                self.send_response(200)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    @property
+    def text(self):
+        """Everything received, as one text (with any basic-auth credentials decoded)."""
+        import base64
+        import re
+
+        decoded = []
+        for request in self.received:
+            for token in re.findall(r'Authorization: Basic (\S+)', request):
+                decoded.append(base64.b64decode(token).decode(errors='replace'))
+        return '\n'.join([*self.received, *decoded])
 
 
 def lab_name(lab_server):

@@ -8,57 +8,24 @@ import json
 
 import django_rq
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.choices import JobStatusChoices
-from core.models import Job, ObjectType
+from core.models import Job
 from dcim.models import Device
-from tests.e2e.helpers import commands_received, imported, job_text, running_config
-from users.constants import TOKEN_PREFIX
-from users.models import ObjectPermission, Token, User
+from ipam.models import IPAddress
+from tests.e2e.helpers import commands_received, grant, imported, job_text, running_config
 
 from netbox_kea_ha.jobs import ImportServerJob, SyncRelationshipJob
-from netbox_kea_ha.models import ConfigSnapshot, HARelationship, KeaServer
+from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
 from netbox_kea_ha.plugin_settings import get_setting
 from netbox_kea_ha.services.snapshots import take_snapshot
 
 pytestmark = [pytest.mark.kea, pytest.mark.django_db]
 
 API = '/api/plugins/kea-ha'
-
-
-def grant(user, model, *actions, constraints=None):
-    """An ObjectPermission for `user` on `model` with these actions."""
-    permission = ObjectPermission.objects.create(
-        name=f'{user.username} {model._meta.model_name} {" ".join(actions)}',
-        actions=list(actions),
-        constraints=constraints,
-    )
-    permission.object_types.add(ObjectType.objects.get_for_model(model))
-    permission.users.add(user)
-    return permission
-
-
-@pytest.fixture
-def user():
-    return User.objects.create_user(username='operator')
-
-
-@pytest.fixture
-def api(user):
-    token = Token.objects.create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f'Bearer {TOKEN_PREFIX}{token.key}.{token.token}')
-    return client
-
-
-@pytest.fixture
-def web(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def jobs():
@@ -90,6 +57,14 @@ def test_api_import_needs_the_import_permission(lb_pair, netbox, api, user, run_
     assert [j.pk for j in ran] == [body['id']]
     assert ran[0].status == JobStatusChoices.STATUS_COMPLETED, job_text(ran[0])
     assert ran[0].user == user
+    # The import creates only what the user may add (test_security.py): nothing yet, and it says why.
+    assert HARelationship.objects.count() == 0
+    assert 'you may not add the HA relationship' in ' '.join(ran[0].data['left_alone'])
+
+    for model in (HARelationship, HAPeer, KeaServer, IPAddress):
+        grant(user, model, 'add', 'change')
+    _, ran = run_jobs(lambda: api.post(url))
+    assert ran[0].status == JobStatusChoices.STATUS_COMPLETED, job_text(ran[0])
     assert HARelationship.objects.count() == 1
 
 

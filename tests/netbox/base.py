@@ -16,6 +16,7 @@ __all__ = (
     'FilterSetTests',
     'PluginViewTestCase',
     'RecordFilterSetTests',
+    'grant',
     'make_ip',
     'make_peer',
     'make_relationship',
@@ -54,6 +55,21 @@ class FilterSetTests(_PluginFilterSets, ChangeLoggedFilterSetTests):
 
 class RecordFilterSetTests(_PluginFilterSets, BaseFilterSetTests):
     """NetBox's filterset tests of a model without change logging (config snapshots)."""
+
+
+def grant(user, model, *actions, constraints=None):
+    """An ObjectPermission for `user` on `model` with these actions (and constraints)."""
+    from core.models import ObjectType
+    from users.models import ObjectPermission
+
+    permission = ObjectPermission.objects.create(
+        name=f'{model._meta.model_name} {" ".join(actions)} {constraints}',
+        actions=list(actions),
+        constraints=constraints,
+    )
+    permission.object_types.add(ObjectType.objects.get_for_model(model))
+    permission.users.add(user)
+    return permission
 
 
 def make_ip(address):

@@ -12,22 +12,10 @@ from dcim.models import Device
 from users.models import ObjectPermission
 from utilities.testing import APITestCase, TestCase, create_test_device
 
-from .base import make_peer, make_relationship, make_server
+from .base import grant, make_peer, make_relationship, make_server
 from netbox_kea_ha.models import ConfigSnapshot, HARelationship, KeaServer
 
 API = 'plugins-api:netbox_kea_ha-api'
-
-
-def grant(user, model, *actions, constraints=None):
-    """An ObjectPermission for `user` on `model` with these actions (and constraints)."""
-    permission = ObjectPermission.objects.create(
-        name=f'{model._meta.model_name} {" ".join(actions)} {constraints}',
-        actions=list(actions),
-        constraints=constraints,
-    )
-    permission.object_types.add(ObjectType.objects.get_for_model(model))
-    permission.users.add(user)
-    return permission
 
 
 def objects():

@@ -20,7 +20,13 @@ class KeaServerAPITestCase(APIViewTestCases.APIViewTestCase):
     type_class = KeaServerType
     graphql_base_name = 'kea_ha_server'
     brief_fields = ['description', 'display', 'family', 'id', 'name', 'url']
-    user_permissions = ('ipam.view_ipaddress', 'dcim.view_device', 'virtualization.view_virtualmachine')
+    # `reference`: create_data sets a password reference (a privileged decision, tests/netbox/test_security.py).
+    user_permissions = (
+        'ipam.view_ipaddress',
+        'dcim.view_device',
+        'virtualization.view_virtualmachine',
+        'netbox_kea_ha.reference_keaserver',
+    )
     validation_excluded_fields = ['password']
 
     @classmethod
@@ -51,7 +57,9 @@ class KeaServerAPITestCase(APIViewTestCases.APIViewTestCase):
         server = KeaServer.objects.get(name='server1')
         server.set_password(PASSWORD)
         server.save()
-        self.add_permissions('netbox_kea_ha.change_keaserver', 'netbox_kea_ha.view_keaserver')
+        self.add_permissions(
+            'netbox_kea_ha.change_keaserver', 'netbox_kea_ha.view_keaserver', 'netbox_kea_ha.reference_keaserver'
+        )
         url = self._get_detail_url(server)
         self.client.patch(url, {'description': 'no password given'}, format='json', **self.header)
         server.refresh_from_db()

@@ -65,7 +65,9 @@ class KeaServerViewTestCase(PluginViewTestCase, ViewTestCases.PrimaryObjectViewT
         server = KeaServer.objects.get(name='server1')
         server.set_password(PASSWORD)
         server.save()
-        self.add_permissions('netbox_kea_ha.change_keaserver', 'netbox_kea_ha.view_keaserver')
+        self.add_permissions(
+            'netbox_kea_ha.change_keaserver', 'netbox_kea_ha.view_keaserver', 'netbox_kea_ha.reference_keaserver'
+        )
         base = {'name': 'server1', 'address': server.address.pk, 'family': 'dhcp4', 'control_kind': 'agent',
                 'control_scheme': 'http', 'replicate_config': 'inherit', 'tls_verify': 'unknown'}  # fmt: skip
         page = self.client.get(self._get_url('edit', server)).content.decode()
@@ -96,7 +98,7 @@ class KeaServerViewTestCase(PluginViewTestCase, ViewTestCases.PrimaryObjectViewT
         for server in servers:
             server.set_password(PASSWORD)
             server.save()
-        self.add_permissions('netbox_kea_ha.change_keaserver')
+        self.add_permissions('netbox_kea_ha.change_keaserver', 'netbox_kea_ha.reference_keaserver')
         data = {'pk': [s.pk for s in servers], '_apply': True, 'password_ref': 'env:KEA_FLEET_PW'}
         self.assertHttpStatus(self.client.post(self._get_url('bulk_edit'), data), 302)
         self.assertEqual(
@@ -223,7 +225,10 @@ class RelationshipPageTest(TestCase):
         peer = HAPeer.objects.get(server=s1)
         peer.set_basic_auth_password(PEER_PASSWORD)
         peer.save()
-        self.add_permissions('netbox_kea_ha.view_harelationship')
+        # Blocks show the peers and servers the user may view (test_security.py: those they may not are withheld).
+        self.add_permissions(
+            'netbox_kea_ha.view_harelationship', 'netbox_kea_ha.view_hapeer', 'netbox_kea_ha.view_keaserver'
+        )
         page = self.client.get(relationship.get_absolute_url()).content.decode()
         # One peer: the missing standby is reported as incomplete, and s1's block is rendered, password redacted.
         self.assertIn('standby server required in the hot standby configuration', page)
@@ -245,7 +250,9 @@ class RelationshipPageTest(TestCase):
         make_peer(visible, s2, 'standby')
         make_peer(hidden, hub, 'primary', name='hub-in-hidden')
         make_peer(hidden, s3, 'standby', url='http://192.0.2.3:8123/')
-        self.add_permissions('netbox_kea_ha.view_harelationship', 'netbox_kea_ha.view_keaserver')
+        self.add_permissions(
+            'netbox_kea_ha.view_harelationship', 'netbox_kea_ha.view_keaserver', 'netbox_kea_ha.view_hapeer'
+        )
         ObjectPermission.objects.filter(actions=['view'], object_types__model='harelationship').update(
             constraints={'name': 'visible'}
         )

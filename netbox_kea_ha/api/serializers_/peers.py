@@ -1,29 +1,53 @@
 """REST serializer of HAPeer."""
 
+from django.db.models import Manager
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from netbox.api.fields import ChoiceField
 from netbox.api.serializers import PrimaryModelSerializer
 
-from ...choices import HARoleChoices, HAStateChoices
+from ...choices import HAModeChoices, HARoleChoices, HAStateChoices
 from ...models import HAPeer, HARelationship
+from ...visibility import visible_peers
 from .secrets import SecretSerializerMixin, password_field
 from .servers import KeaServerSerializer
 
 __all__ = (
     'HAPeerSerializer',
     'HARelationshipBriefSerializer',
+    'VisiblePeersSerializer',
 )
 
 
 class HARelationshipBriefSerializer(PrimaryModelSerializer):
     """The relationship as a peer shows it (brief); the full serializer nests the peers and cannot be nested here."""
 
+    mode = ChoiceField(choices=HAModeChoices, read_only=True)
+
     class Meta:
         model = HARelationship
         fields = ('id', 'url', 'display', 'name', 'mode', 'description')
         brief_fields = ('description', 'display', 'id', 'mode', 'name', 'url')
+
+
+class VisiblePeersSerializer(serializers.ListSerializer):
+    """
+    A list of peers nested in a relationship: only those the requesting user may see (the peer and its server,
+    `visibility.visible_peers`), as NetBox's GraphQL restricts related lists. The relationship list prefetches them
+    restricted already (`HARelationshipViewSet`); after a write the peers are read again, restricted here.
+    """
+
+    def to_representation(self, data):
+        """The visible peers, serialized."""
+        request = self.context.get('request')
+        if isinstance(data, Manager):
+            prefetched = getattr(data.instance, '_prefetched_objects_cache', {})
+            if request is not None and data.field.remote_field.cache_name not in prefetched:
+                data = visible_peers(data.all(), request.user)
+            else:
+                data = data.all()
+        return super().to_representation(data)
 
 
 class HAPeerSerializer(SecretSerializerMixin, PrimaryModelSerializer):
@@ -54,6 +78,7 @@ class HAPeerSerializer(SecretSerializerMixin, PrimaryModelSerializer):
 
     class Meta:
         model = HAPeer
+        list_serializer_class = VisiblePeersSerializer
         fields = (
             'id', 'url', 'display_url', 'display', 'relationship', 'server', 'name', 'effective_name', 'role',
             'peer_url', 'effective_url', 'auto_failover', 'basic_auth_user', 'basic_auth_password',

@@ -1,14 +1,14 @@
 """ha.py: the typed HA values, and the parameter table checked against Kea's own source (defaults and bounds of
-Kea 2.2.0, 2.6.3, 3.0.3) and against the defaults a real Kea 2.2 fills in (config-get)."""
+Kea 2.2.0, 2.6.3, 3.0.3, as stored in tests/kea/kea_source_facts.json by tools/kea_source_facts.py) and against the
+defaults a real Kea 2.2 fills in (config-get)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from tests.kea_fixtures import kea_source
+from tools.kea_source_facts import HA_PARSER, kea_fact
 
 from kealab import KeaServer
 from netbox_kea_ha.kea.client import KeaClient
@@ -129,41 +129,30 @@ def test_peer_keys_render_order() -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The table against Kea's source
+# The table against Kea's source (facts stored in tests/kea/kea_source_facts.json; always run)
 # --------------------------------------------------------------------------------------------------------------
-
-
-def _defaults(source: str, table: str) -> dict[str, Any]:
-    body = re.search(table + r' = \{(.*?)\n\};', source, re.S)
-    assert body, table
-    values: dict[str, Any] = {}
-    for key, kind, text in re.findall(r'\{\s*"([a-z-]+)",\s*Element::(\w+),\s*"([^"]*)"\s*\}', body[1]):
-        values[key] = {'integer': int, 'boolean': lambda t: t == 'true', 'string': str}[kind](text)
-    return values
 
 
 @pytest.mark.parametrize('tag', list(TAGS))
 def test_defaults_matchkea_source(tag: str) -> None:
     """Every default in HA_PARAMETERS equals Kea's SimpleDefaults for that release, per mode."""
-    source = kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
     version = TAGS[tag]
-    general = _defaults(source, 'HA_CONFIG_DEFAULTS')
-    lb = general | _defaults(source, 'HA_CONFIG_LB_DEFAULTS')
-    mt = {f'multi-threading.{k}': v for k, v in _defaults(source, 'HA_CONFIG_MT_DEFAULTS').items()}
+    general = kea_fact(tag, HA_PARSER, 'HA_CONFIG_DEFAULTS')
+    lb = general | kea_fact(tag, HA_PARSER, 'HA_CONFIG_LB_DEFAULTS')
+    mt = {f'multi-threading.{k}': v for k, v in kea_fact(tag, HA_PARSER, 'HA_CONFIG_MT_DEFAULTS').items()}
     for mode, kea in ((HAMode.HOT_STANDBY, general | mt), (HAMode.LOAD_BALANCING, lb | mt)):
         known = {p.key for p in HA_PARAMETERS if p.since is None or version >= p.since}
         ours = {p.key: p.default_for(version, mode) for p in HA_PARAMETERS if p.key in known and p.default is not None}
         assert ours == kea, f'{tag} {mode}'
-    assert _defaults(source, 'HA_CONFIG_PEER_DEFAULTS') == {'auto-failover': True}
+    assert kea_fact(tag, HA_PARSER, 'HA_CONFIG_PEER_DEFAULTS') == {'auto-failover': True}
 
 
 @pytest.mark.parametrize('tag', list(TAGS))
 def test_bounds_matchkea_source(tag: str) -> None:
     """Integer parameters: uint16 / uint32 exactly as Kea's parser reads them."""
-    source = kea_source(tag, 'src/hooks/dhcp/high_availability/ha_config_parser.cc')
     kea = {
         key: {'uint16_t': 65535, 'uint32_t': 4294967295}[kind]
-        for kind, key in re.findall(r'getAndValidateInteger<(uint\d+_t)>\(\w+, "([a-z-]+)"\)', source)
+        for key, kind in kea_fact(tag, HA_PARSER, 'getAndValidateInteger').items()
     }
     ours = {
         p.key.split('.', 1)[-1]: p.maximum

@@ -1,10 +1,8 @@
 """Replication: which keys are shared, which stay per server, and each peer's built config."""
 
-import re
-
 import pytest
 
-from tests.kea_fixtures import kea_source
+from tools.kea_source_facts import json_config_parser, kea_fact, simple_parser
 
 from netbox_kea_ha.kea.replicate import (
     SERVER_KEYS,
@@ -100,15 +98,12 @@ def test_key_lists_do_not_overlap_and_cover_the_documented_keys():
 @pytest.mark.parametrize('tag', ['Kea-2.2.0', 'Kea-2.6.3', 'Kea-3.0.3'])
 def test_every_global_parameter_kea_knows_is_classified(tag):
     """Every top-level key Kea's DHCPv4 and DHCPv6 servers take (SimpleParser4/6's global tables, and the keys
-    the config parser reads itself) is in exactly one list: none falls to 'per-server' only by being unknown."""
+    the config parser reads itself; stored in tests/kea/kea_source_facts.json) is in exactly one list: none falls
+    to 'per-server' only by being unknown."""
     keys = set()
     for family in (4, 6):
-        parser = kea_source(tag, f'src/lib/dhcpsrv/parsers/simple_parser{family}.cc')
-        table = re.search(rf'GLOBAL{family}_PARAMETERS = \{{(.*?)\n\}};', parser, re.S)
-        assert table, f'GLOBAL{family}_PARAMETERS'
-        keys |= set(re.findall(r'\{\s*"([a-z0-9-]+)",', table[1]))
-        config = kea_source(tag, f'src/bin/dhcp{family}/json_config_parser.cc')
-        keys |= set(re.findall(r'config_pair\.first == "([a-z0-9-]+)"', config))
+        keys |= set(kea_fact(tag, simple_parser(family), f'GLOBAL{family}_PARAMETERS'))
+        keys |= set(kea_fact(tag, json_config_parser(family), 'config_pair.first'))
     assert len(keys) > 60
     assert sorted(keys - SHARED_KEYS - SERVER_KEYS) == []
 

@@ -11,6 +11,7 @@ from .validators import absolute_path, host_error, path_error
 __all__ = (
     'DEFAULT_SETTINGS',
     'get_setting',
+    'template_dirs',
     'validate_settings',
 )
 
@@ -142,6 +143,12 @@ def validate_settings(settings: dict[str, Any]) -> None:
         value = settings.get(key, DEFAULT_SETTINGS[key])
         if not check(value):
             raise ImproperlyConfigured(f'netbox_kea_ha: setting {key!r} must be {expected}, got {value!r}')
+
+
+def template_dirs() -> tuple[str, ...]:
+    """The folders of the user's own Jinja2 templates (`templates_dir`), searched before the shipped ones."""
+    templates_dir = get_setting('templates_dir')
+    return (templates_dir,) if templates_dir else ()
 
 
 def get_setting(key: str) -> Any:

@@ -10,7 +10,7 @@ from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 
 from .. import filtersets
 from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
-from ..services.intent import shown_relationship
+from ..services.display import shown_relationship
 from ..visibility import visible_peers_prefetch
 from . import serializers
 

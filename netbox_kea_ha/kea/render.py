@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -339,7 +339,7 @@ def render_hooks_block(context: RenderContext, *, template_dirs: Sequence[str | 
             template=TOP_TEMPLATE,
         )
     findings = tuple(
-        Finding(f.severity, f.field, _scrub(f.message, secrets), f.code, f.incomplete)
+        replace(f, message=_scrub(f.message, secrets))
         for f in validate_hooks_libraries(data, version=context.kea_version, hooks_dir=context.hooks_dir or None)
     )
     return RenderedBlock(data, findings)

@@ -10,6 +10,4 @@ __all__ = (
     'HAPeer',
     'HARelationship',
     'KeaServer',
-    'SnapshotActionChoices',
-    'SnapshotResultChoices',
 )

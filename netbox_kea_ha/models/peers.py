@@ -9,6 +9,7 @@ from netbox.models import PrimaryModel
 
 from ..choices import HARoleChoices, HAStateChoices
 from ..validators import json_bounds_error, url_text_error, username_error
+from .change_checks import check_peer_change
 from .secrets import ExtraSecretsMixin, SecretsMixin, write_only_secret
 from .servers import endpoint_url
 
@@ -275,7 +276,7 @@ class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
         return True if self.auto_failover is None else self.auto_failover
 
     @property
-    def role_rank(self):
+    def render_rank(self):
         """Position of the role in a rendered peers list (primary first, backups last)."""
         return ROLE_ORDER.get(self.role, len(ROLE_ORDER))
 
@@ -311,9 +312,7 @@ class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
         self._confirm = True
         if self.relationship_id is None or self.server_id is None:
             return
-        from ..services.validation import check_peer
-
-        check_peer(self)
+        check_peer_change(self)
 
     clean.alters_data = True
 

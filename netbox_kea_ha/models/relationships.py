@@ -11,6 +11,7 @@ from netbox.models.features import JobsMixin
 from ..choices import HAModeChoices, StatePauseChoices
 from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
 from ..validators import json_bounds_error
+from .change_checks import check_relationship_change
 from .secrets import ExtraSecretsMixin
 
 __all__ = (
@@ -120,9 +121,7 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
             errors['extra_parameters'] = message
         if errors:
             raise ValidationError(errors)
-        from ..services.validation import check_relationship
-
-        check_relationship(self)
+        check_relationship_change(self)
 
     clean.alters_data = True
 

@@ -21,6 +21,7 @@ from ..choices import (
 from ..kea.ha import KeaVersion
 from ..plugin_settings import get_setting
 from ..validators import absolute_path, host_error, path_error, username_error
+from .change_checks import check_server_change
 from .secrets import SecretsMixin, request_user, write_only_secret
 
 __all__ = (
@@ -305,9 +306,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
                 ).format(names=', '.join(names))
         if errors:
             raise ValidationError(errors)
-        from ..services.validation import check_server
-
-        check_server(self)
+        check_server_change(self)
         self._confirm = True
 
     clean.alters_data = True

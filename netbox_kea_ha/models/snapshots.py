@@ -11,12 +11,7 @@ from netbox.models.features import ExportTemplatesMixin
 
 from ..choices import SnapshotActionChoices, SnapshotResultChoices
 
-# The choice sets are re-exported here: code written before they moved to choices.py imports them from models.
-__all__ = (
-    'ConfigSnapshot',
-    'SnapshotActionChoices',
-    'SnapshotResultChoices',
-)
+__all__ = ('ConfigSnapshot',)
 
 
 class ConfigSnapshot(ExportTemplatesMixin, BaseModel):

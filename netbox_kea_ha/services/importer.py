@@ -52,7 +52,6 @@ from ..models.peers import MODELLED_PEER_KEYS
 from ..plugin_settings import get_setting
 from ..validators import json_bounds_error
 from .endpoints import EndpointError, server_endpoint
-from .intent import FindingView
 from .locks import relationship_locks
 
 __all__ = (
@@ -254,7 +253,7 @@ def _secret_differs(obj, name, value):
         return True
 
 
-def _url_host(url):
+def _url_ip(url):
     """The IP of a peer URL's host, or None when it is not an IP literal."""
     try:
         parsed = parse_kea_url(str(url))
@@ -328,38 +327,20 @@ def _free_name(candidate, family):
 def _relationship_findings(detection, index, rel):
     """
     The detection's findings that concern relationship `index`, as the relationship stores them. Findings of one
-    relationship carry its index in their path (cross-relationship rules of a hub too) and go to it alone; the
-    others describe the server's hooks or its HA list as a whole (lease_cmds missing, the HA hook twice, the
-    number of relationships), name no peer, and go to every relationship of the server.
+    relationship are located in it (`Finding.relationship_index`; cross-relationship rules of a hub too) and go to
+    it alone, with their path relative to it; the others describe the server's hooks or its HA list as a whole
+    (lease_cmds missing, the HA hook twice, the number of relationships), name no peer, and go to every relationship
+    of the server.
     """
     names = [str(p.name) for p in rel.peers]
-    prefix = None
-    if detection.ha_library is not None:
-        # Findings of one relationship carry `...high-availability[index]` in their path.
-        prefix = f'high-availability[{index}]'
     out = []
     for finding in detection.findings:
-        path = finding.field
-        marker = path.find('high-availability[')
-        if marker != -1:
-            rest = path[marker:]
-            if prefix is None or not rest.startswith(prefix):
+        at = finding.relationship_index
+        if at is not None:
+            if detection.ha_library is None or at != index:
                 continue
-            path = rest[len(prefix) :].lstrip('.')
-        peer = None
-        if path.startswith('peers[') and ']' in path:
-            position = path[len('peers[') : path.index(']')]
-            if position.isdigit() and int(position) < len(names):
-                peer = names[int(position)]
-        view = FindingView(
-            severity=str(finding.severity),
-            field=path,
-            message=finding.message,
-            code=finding.code,
-            incomplete=finding.incomplete,
-            peer=peer,
-        )
-        out.append(view.as_dict())
+            finding = finding.in_relationship()
+        out.append(finding.named(names).as_dict())
     return out
 
 
@@ -540,7 +521,7 @@ def _import_relationship(server, detection, index, rel, this_name, version, repo
 
 def _partner(server, rel, peer, version, report, logger, access, exclude):
     """The KeaServer of a partner peer: found by its URL's host, or created (with the address, if need be)."""
-    host = _url_host(peer.url)
+    host = _url_ip(peer.url)
     if host is None:
         raise ImportFailed(f'peer {peer.name!r} has no IP literal in its URL {peer.url!r}; Kea refuses such a config')
     known = (

@@ -1,214 +1,237 @@
 """
-NetBox models -> Kea values, findings and rendered blocks: the one entry point of the NetBox layer into the Kea
-layer. No network I/O here: this runs inside `Model.clean()`, forms, views and API calls.
+NetBox -> Kea values: the one loader of NetBox's intent (`load_intent`), and the conversions of model instances into
+`kea.intent` values it is made of. No network I/O; a bounded number of queries, whatever the number of objects.
 
-* values (`services.values`): each relationship as one server sees it; passwords `REDACTED` unless revealed;
-* validation (`services.validation`): findings, and the `check_*` functions of `Model.clean()`;
-* rendering (here): each server's `hooks-libraries` block, through `kea.render`.
+This module never imports the models (Django's app registry gives their classes): the models import it, to
+validate a change in `clean()` against the intent as it is saved (`Loaded.intent`) and as it would be after the
+change (`dataclasses.replace` on those values, with `relationship_intent` / `peer_value` / `server_intent` for the
+changed object). Everything else (pages, REST, jobs) loads through `load_intent` too.
+
+Passwords are `REDACTED` unless `reveal=True` (a job that pushes to Kea), which raises `SecretError` for a password
+that was withdrawn or set for another destination (`SecretsMixin.secret_problem`).
 """
 
-import json
+from __future__ import annotations
+
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
 
 from ..crypto import SecretError
-from ..plugin_settings import get_setting
-from .validation import (
-    PROBE_VERSIONS,
-    FindingView,
-    check_peer,
-    check_relationship,
-    check_server,
-    finding_view,
-    relationship_findings,
-)
-from .values import (
-    REDACTED,
-    ordered_peers,
-    peer_value,
-    relationship_value,
-    saved_peers,
-    server_relationships,
-)
+from ..kea.findings import Finding
+from ..kea.ha import PEER_KEYS, Peer, Relationship
+from ..kea.intent import NEW, Intent, RelationshipIntent, ServerIntent
+from ..kea.intent_findings import relationship_findings as kea_relationship_findings
+from ..kea.redact import REDACTED
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from ..models import HAPeer, HARelationship, KeaServer
 
 __all__ = (
-    'PROBE_VERSIONS',
-    'REDACTED',
-    'FindingView',
-    'RenderedBlock',
-    'check_peer',
-    'check_relationship',
-    'check_server',
-    'finding_view',
+    'Loaded',
+    'load_intent',
     'ordered_peers',
     'peer_value',
     'relationship_findings',
+    'relationship_intent',
     'relationship_value',
-    'render_context',
-    'render_relationship',
-    'render_server',
-    'saved_peers',
-    'server_relationships',
-    'shown_relationship',
-    'withhold_findings',
+    'server_intent',
 )
 
 
-@dataclass(frozen=True)
-class RenderedBlock:
-    """One server's rendered `hooks-libraries` block (redacted unless revealed), or why it could not be rendered."""
-
-    server: Any
-    hooks_libraries: list[dict[str, Any]] | None
-    error: str | None = None
-    #: What validation says about the rendered block (paths relative to `hooks-libraries`).
-    findings: tuple[FindingView, ...] = ()
-    #: True when the block is not shown to this user (`error` says why), not because it cannot be rendered.
-    withheld: bool = False
-
-    @property
-    def text(self) -> str:
-        """The block as indented JSON, keys in the order they were rendered."""
-        return json.dumps(self.hooks_libraries, indent=2) if self.hooks_libraries is not None else ''
+def _model(name: str) -> Any:
+    return apps.get_model('netbox_kea_ha', name)
 
 
-def render_context(server: Any, relationships: Iterable[Any] | None = None, reveal: bool = False) -> Any:
+def ordered_peers(peers: Iterable[HAPeer]) -> list[HAPeer]:
+    """Peers in the order they are rendered: primary, secondary, standby, backups; then by creation."""
+    return sorted(peers, key=lambda p: (p.render_rank, p.pk is None, p.pk or 0))
+
+
+def peer_value(peer: HAPeer, server: KeaServer | None = None, reveal: bool = False) -> Peer:
     """
-    The RenderContext of a server: its this-server-name, hooks dir, family, version, and every relationship it is
-    a peer of (each as the server sees it). Passwords are REDACTED unless `reveal` is true.
+    The Kea value of one peer (with `server` in place of its saved server: a change not saved yet). Keys of
+    `extra_parameters` that Kea knows (TLS files, ...) become fields.
     """
-    from ..kea.render import RenderContext
-
-    if relationships is None:
-        relationships = server_relationships(server)
-    values = []
-    for relationship in relationships:
-        peers = ordered_peers(relationship.peers.all())
-        me = next((p for p in peers if p.server_id == server.pk), None)
-        values.append(relationship_value(relationship, peers, me.effective_name if me else None, reveal=reveal))
-    server_tag = values[0].this_server_name if values and values[0].this_server_name else server.effective_server_tag
-    return RenderContext(
-        server_tag=server_tag,
-        hooks_dir=server.effective_hooks_dir,
-        family=server.family,
-        relationships=tuple(values),
-        kea_version=server.version,
+    if server is not None:
+        peer.server = server
+    if reveal:
+        # Raises SecretError for a password withdrawn or set for another URL: it is never sent elsewhere.
+        password = peer.get_basic_auth_password()
+        extra = peer.revealed_extra_parameters()
+    else:
+        password = REDACTED if peer.has_basic_auth_password else None
+        extra = dict(peer.extra_parameters or {})
+    known = {key.replace('-', '_'): extra.pop(key) for key in PEER_KEYS if key in extra}
+    return Peer(
+        name=peer.effective_name,
+        url=peer.effective_url,
+        role=peer.role,
+        auto_failover=peer.auto_failover,
+        basic_auth_user=peer.basic_auth_user or None,
+        basic_auth_password=password,
+        **known,
+        extra=extra,
     )
 
 
-def _template_dirs() -> tuple[str, ...]:
-    templates_dir = get_setting('templates_dir')
-    return (templates_dir,) if templates_dir else ()
-
-
-def render_server(server: Any, relationships: Iterable[Any] | None = None) -> RenderedBlock:
-    """
-    A server's `hooks-libraries` block for display, with the findings on it: passwords never revealed, and
-    redacted once more. Rendering errors (a template problem, nothing to render) come back as `error`.
-    """
-    from ..kea.redact import redact_secrets
-    from ..kea.render import RenderError, render_hooks_block
-
-    try:
-        block = render_hooks_block(render_context(server, relationships), template_dirs=_template_dirs())
-    except (RenderError, SecretError) as exc:
-        return RenderedBlock(server, None, str(exc))
-    findings = tuple(finding_view(f, server=str(server)) for f in block.findings)
-    return RenderedBlock(server, redact_secrets(block.hooks_libraries), None, findings)
-
-
-def render_relationship(relationship: Any, user: Any = None) -> list[RenderedBlock]:
-    """
-    The rendered block of each peer's server (each with all the relationships that server is in). With `user`: only
-    the peers the user may see (the peer and its server, `visibility.visible_peers`), and the block of a server that
-    is also in a relationship, or next to a peer, the user may not see (a hub's block holds every relationship of
-    the server, and every peer's name, URL and user) is withheld: `error` says why.
-    """
-    peers = ordered_peers(saved_peers(relationship))
-    withheld: dict[int, str] = {}
-    if user is not None:
-        from ..models import HAPeer
-        from ..visibility import visible_peers
-
-        shown = set(visible_peers(HAPeer.objects.filter(relationship=relationship), user).values_list('pk', flat=True))
-        peers = [peer for peer in peers if peer.pk in shown]
-        withheld = _withheld_servers(peers, user)
-    return [
-        RenderedBlock(peer.server, None, withheld[peer.server_id], withheld=True)
-        if peer.server_id in withheld
-        else render_server(peer.server)
-        for peer in peers
-    ]
-
-
-def shown_relationship(relationship: Any, user: Any) -> tuple[list[RenderedBlock], list[FindingView]]:
-    """
-    What `user` may see of a relationship on its page and at `render/`: the rendered blocks (`render_relationship`)
-    and the findings (Kea's rules, and what stops a sync: `trust.secret_findings`), less those about a withheld
-    server or a peer the user may not see.
-    """
-    from .trust import secret_findings
-
-    blocks = render_relationship(relationship, user)
-    shown = {block.server.pk for block in blocks}
-    peers = saved_peers(relationship)
-    hidden = {peer.effective_name for peer in peers if peer.server_id not in shown}
-    findings = [*relationship_findings(relationship, peers), *secret_findings(relationship, peers)]
-    findings = [finding for finding in findings if finding.peer not in hidden]
-    return blocks, withhold_findings(findings, blocks)
-
-
-def withhold_findings(findings: Iterable[FindingView], blocks: Iterable[RenderedBlock]) -> list[FindingView]:
-    """
-    `findings` less those about the whole HA list of a server whose block is withheld (they can name relationships
-    and peers the user may not view); one warning per such server says that they are not shown.
-    """
-    findings = list(findings)
-    withheld = {str(block.server) for block in blocks if block.withheld}
-    kept = [finding for finding in findings if finding.server not in withheld]
-    notes = [
-        FindingView(
-            severity='warning',
-            field='',
-            message='findings about the whole HA list of this server are not shown: it is also in an HA relationship '
-            'you may not view',
-            code='netbox.withheld',
-            server=name,
-        )
-        for name in sorted(withheld)
-        if any(finding.server == name for finding in findings)
-    ]
-    return kept + notes
-
-
-def _withheld_servers(peers: list[Any], user: Any) -> dict[int, str]:
-    """
-    {server id: why its block is not shown} for the servers among `peers` that are in a relationship `user` may not
-    view, or next to a peer `user` may not see (its block names every peer of every relationship it is in).
-    """
-    from ..models import HAPeer, HARelationship
-    from ..visibility import visible_peers
-
-    memberships = list(
-        HAPeer.objects.filter(server_id__in={peer.server_id for peer in peers}).values_list(
-            'server_id', 'relationship_id'
-        )
+def relationship_value(relationship: HARelationship, peers: Iterable[Peer], reveal: bool = False) -> Relationship:
+    """The Kea value of a relationship with these peer values, as nobody in particular sees it."""
+    state_machine = {'states': list(relationship.state_machine)} if relationship.state_machine else None
+    extra = relationship.revealed_extra_parameters() if reveal else dict(relationship.extra_parameters or {})
+    return Relationship(
+        this_server_name=None,
+        mode=relationship.mode,
+        peers=tuple(peers),
+        parameters=relationship.parameters,
+        state_machine=state_machine,
+        extra=extra,
     )
-    relationships = {rel for _, rel in memberships}
-    visible = set(
-        HARelationship.objects.restrict(user, 'view').filter(pk__in=relationships).values_list('pk', flat=True)
+
+
+def relationship_intent(
+    relationship: HARelationship,
+    peers: Iterable[HAPeer],
+    reveal: bool = False,
+    servers: dict[int, KeaServer] | None = None,
+) -> RelationshipIntent:
+    """
+    A relationship with these peers (saved or not) as a `RelationshipIntent`; `servers` replaces the servers of
+    the peers by key (a server changed and not saved yet).
+    """
+    servers = servers or {}
+    ordered = ordered_peers(peers)
+    values = tuple(peer_value(p, servers.get(p.server_id), reveal) for p in ordered)
+    return RelationshipIntent(
+        key=relationship.pk or NEW,
+        name=str(relationship.name),
+        value=relationship_value(relationship, values, reveal),
+        servers=tuple(p.server_id or NEW for p in ordered),
     )
-    neighbours = HAPeer.objects.filter(relationship_id__in=relationships)
-    hidden = set(
-        neighbours.exclude(pk__in=visible_peers(neighbours, user).values('pk')).values_list(
-            'relationship_id', flat=True
-        )
+
+
+def server_intent(server: KeaServer, relationships: Iterable[int] = ()) -> ServerIntent:
+    """A server (saved or not) as a `ServerIntent`, a peer of the relationships of these keys."""
+    return ServerIntent(
+        key=server.pk or NEW,
+        name=str(server.name),
+        family=str(server.family),
+        version=server.version,
+        tag=str(server.effective_server_tag),
+        hooks_dir=str(server.effective_hooks_dir or ''),
+        replicate=bool(server.effective_replicate_config),
+        relationships=tuple(relationships),
     )
-    out = {}
-    for server_id, relationship_id in memberships:
-        if relationship_id not in visible:
-            out[server_id] = 'not shown: the server is also in an HA relationship you may not view'
-        elif relationship_id in hidden:
-            out.setdefault(server_id, 'not shown: its block names a peer or Kea server you may not view')
+
+
+@dataclass
+class Loaded:
+    """What `load_intent` read: the `Intent` values, and the model instances they came from, by key."""
+
+    intent: Intent
+    servers: dict[int, KeaServer] = field(default_factory=dict)
+    relationships: dict[int, HARelationship] = field(default_factory=dict)
+    #: Each peer, by (relationship key, server key).
+    peers: dict[tuple[int, int], HAPeer] = field(default_factory=dict)
+    _revealed: dict[int, RelationshipIntent | SecretError] = field(default_factory=dict, repr=False)
+
+    def peers_of(self, relationship: int) -> list[HAPeer]:
+        """The peers of a relationship, in render order."""
+        return ordered_peers(p for (rel, _), p in self.peers.items() if rel == relationship)
+
+    def revealed(self, server: int) -> Intent:
+        """
+        The intent with the passwords of every relationship of `server` in clear (for a job that pushes to it, or
+        compares what it runs with what it should run). Raises SecretError naming the password that cannot be
+        used (withdrawn, set for another destination, unreadable); each relationship is revealed once.
+        """
+        relationships = dict(self.intent.relationships)
+        for key in self.intent.servers[server].relationships:
+            if key not in self._revealed:
+                try:
+                    self._revealed[key] = relationship_intent(self.relationships[key], self.peers_of(key), reveal=True)
+                except SecretError as exc:
+                    self._revealed[key] = exc
+            value = self._revealed[key]
+            if isinstance(value, SecretError):
+                raise value
+            relationships[key] = value
+        return Intent(self.intent.servers, relationships)
+
+
+def relationship_findings(relationship: HARelationship) -> list[Finding]:
+    """Every finding of a relationship (saved or not) as NetBox holds it (`kea.intent_findings`)."""
+    if not relationship.pk:
+        intent = Intent().replace_relationship(relationship_intent(relationship, ()))
+        return kea_relationship_findings(intent, NEW)
+    return kea_relationship_findings(load_intent(relationships=[relationship]).intent, relationship.pk)
+
+
+def _keys(objects: Any) -> set[int]:
+    if objects is None:
+        return set()
+    if hasattr(objects, 'values_list'):
+        return set(objects.values_list('pk', flat=True))
+    return {obj.pk for obj in objects if obj.pk}
+
+
+def load_intent(
+    relationships: QuerySet[Any] | Iterable[HARelationship] | None = None,
+    servers: QuerySet[Any] | Iterable[KeaServer] | None = None,
+    *,
+    everything: bool = False,
+    reveal: bool = False,
+) -> Loaded:
+    """
+    NetBox's intent for `relationships` and `servers` (querysets or saved instances), or for every relationship
+    with peers (`everything`, three queries), in at most eight queries whatever their number:
+
+    the given relationships and those of the given servers, their peers with their servers and addresses; then
+    every other relationship of those servers, with their peers, servers and addresses. So each given server, and
+    each server of a given relationship, has all its relationships loaded (its render context, its hub rules and
+    its desired config are complete); the other servers loaded have only those.
+    """
+    peer_model, server_model = _model('HAPeer'), _model('KeaServer')
+    relationship_model = _model('HARelationship')
+    if everything:
+        loaded_peers = list(peer_model.objects.select_related('server__address'))
+        rels = {r.pk: r for r in relationship_model.objects.filter(peers__isnull=False).distinct()}
+        members = {p.server_id for p in loaded_peers}
+    else:
+        seeds = _keys(servers)
+        first = _keys(relationships)
+        if seeds:
+            first |= set(peer_model.objects.filter(server__in=seeds).values_list('relationship_id', flat=True))
+        loaded_peers = list(peer_model.objects.filter(relationship__in=first).select_related('server__address'))
+        members = {p.server_id for p in loaded_peers} | seeds
+        more = set(peer_model.objects.filter(server__in=members).values_list('relationship_id', flat=True)) - first
+        if more:
+            loaded_peers += peer_model.objects.filter(relationship__in=more).select_related('server__address')
+            first |= more
+        rels = {r.pk: r for r in relationship_model.objects.filter(pk__in=first)}
+    by_server: dict[int, KeaServer] = {p.server_id: p.server for p in loaded_peers}
+    missing = members - set(by_server)
+    if missing:
+        by_server |= {s.pk: s for s in server_model.objects.filter(pk__in=missing).select_related('address')}
+    out = Loaded(Intent(), servers=by_server, relationships=rels)
+    grouped: dict[int, list[HAPeer]] = {key: [] for key in rels}
+    for peer in loaded_peers:
+        peer.server = by_server[peer.server_id]
+        peer.relationship = rels[peer.relationship_id]
+        grouped[peer.relationship_id].append(peer)
+        out.peers[(peer.relationship_id, peer.server_id)] = peer
+    rel_intents = {key: relationship_intent(rels[key], group, reveal) for key, group in grouped.items()}
+    memberships: dict[int, list[RelationshipIntent]] = {}
+    for rel in rel_intents.values():
+        for server in rel.servers:
+            memberships.setdefault(server, []).append(rel)
+    server_intents = {
+        key: server_intent(s, (r.key for r in sorted(memberships.get(key, ()), key=lambda r: (r.name, r.key))))
+        for key, s in by_server.items()
+    }
+    out.intent = Intent(server_intents, rel_intents)
     return out

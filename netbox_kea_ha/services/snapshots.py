@@ -6,8 +6,9 @@ Config snapshots: record a server's running config before NetBox pushes to it, a
 snapshot page shows the normalised diff of the two redacted configs (`kea.diff`).
 """
 
+from ..choices import SnapshotActionChoices, SnapshotResultChoices
 from ..kea.redact import join_secrets, split_secrets
-from ..models import ConfigSnapshot, SnapshotActionChoices, SnapshotResultChoices
+from ..models import ConfigSnapshot
 from .secrets import seal, unseal
 
 __all__ = (

@@ -3,7 +3,9 @@ Status: read every server's HA state (and running config, for drift) concurrentl
 
 Servers are read in chunks of at most CHUNK_SERVERS, each with the replication sources its servers are compared
 against, so a fleet of thousands of servers with multi-megabyte configs never holds more than one chunk of configs
-in memory (`server_chunks`).
+in memory (`server_chunks`). NetBox's intent is loaded once for the whole run (`intent.load_intent`); drift is
+`kea.diff.diff_configs` of what a server runs and what it should run (`desired.desired_config`), the comparison a
+sync makes.
 
 On each HA peer: its HA state, its partner's state as it sees it, its scopes, unacked clients, reachability and
 last contact. On each server: its HA state, Kea version, whether its running config drifted from NetBox's intent,
@@ -12,18 +14,34 @@ state values changes; the times of the last contact / last check are bumped with
 no change-log entry.
 """
 
+from __future__ import annotations
+
 import asyncio
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from ..choices import ConfigDriftChoices
+from ..crypto import SecretError
+from ..kea.client import AsyncKeaClient, KeaConfig
+from ..kea.diff import diff_configs
 from ..kea.ha import HAState, KeaVersion
-from ..models import HAPeer, KeaServer
-from .desired import DesiredError, desired_config, relationships_by_server, replication_source, same_config
+from ..kea.intent import Intent
+from ..kea.status import RelationshipStatus, ServerStatus
+from .desired import DesiredError, desired_config
 from .endpoints import server_endpoints
 from .fleet import read_all
-from .intent import server_relationships
+from .intent import Loaded, load_intent
+
+if TYPE_CHECKING:
+    from logging import Logger
+
+    from django.db.models import Model
+
+    from ..models import HAPeer, KeaServer
 
 __all__ = (
     'CHUNK_SERVERS',
@@ -53,33 +71,43 @@ PEER_STATE_FIELDS = ('ha_state', 'partner_state', 'scopes', 'unacked_clients', '
 class ServerReading:
     """What one server answered: `status-get`, `version-get` and (for drift) `config-get`; or why it did not."""
 
-    server: object
-    status: object = None
+    server: KeaServer
+    status: ServerStatus | None = None
     version: str | None = None
-    config: dict | None = field(default=None, repr=False)
+    running: KeaConfig | None = field(default=None, repr=False)
     error: str | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when the server answered `status-get`."""
         return self.error is None and self.status is not None
 
     @property
-    def has_config(self):
+    def config(self) -> dict[str, Any] | None:
+        """The running config (`config-get`), or None."""
+        return self.running.config if self.running is not None else None
+
+    @property
+    def has_config(self) -> bool:
         """True when the server answered `config-get`."""
-        return self.error is None and self.config is not None
+        return self.error is None and self.running is not None
+
+    @property
+    def kea_version(self) -> KeaVersion | None:
+        """The version it reported (or NetBox knew), parsed; None when unknown."""
+        return _version(self.version)
 
 
 @dataclass
 class StatusReport:
     """The outcome of a status run: one line per server, and which records changed."""
 
-    lines: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    unreachable: list = field(default_factory=list)
-    drifted: list = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+    drifted: list[str] = field(default_factory=list)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         """The report as job data."""
         return {
             'servers': self.lines,
@@ -89,14 +117,19 @@ class StatusReport:
         }
 
 
-def _restarted(server, status, now):
+def _restarted(server: KeaServer, status: ServerStatus, now: datetime) -> bool:
     """Whether the server may have changed its Kea version since NetBox last saw it (unknown, or restarted)."""
     if not server.kea_version or server.last_seen is None or status.uptime is None:
         return True
-    return status.uptime <= (now - server.last_seen).total_seconds() + 1
+    return bool(status.uptime <= (now - server.last_seen).total_seconds() + 1)
 
 
-def read_servers(servers, configs=True, timeout=None, status=True):
+type _Answer = tuple[ServerStatus | None, str | None, KeaConfig | None]
+
+
+def read_servers(
+    servers: Iterable[KeaServer], configs: bool = True, timeout: float | None = None, status: bool = True
+) -> dict[int, ServerReading]:
     """
     `{server.pk: ServerReading}`: `status-get` and, with `configs`, `config-get` (both at once), then `version-get`
     only when the version is not known or the server restarted since it was last seen (status-get's uptime says);
@@ -106,68 +139,74 @@ def read_servers(servers, configs=True, timeout=None, status=True):
     servers = list(servers)
     built = server_endpoints(servers, timeout=timeout)
     readings = {s.pk: ServerReading(s) for s in servers}
-    reachable = [s for s in servers if not isinstance(built[s.pk], Exception)]
+    reachable = []
     for server in servers:
-        if isinstance(built[server.pk], Exception):
-            readings[server.pk].error = str(built[server.pk])
+        endpoint = built[server.pk]
+        if isinstance(endpoint, Exception):
+            readings[server.pk].error = str(endpoint)
+        else:
+            reachable.append(server)
     by_endpoint = {id(built[s.pk]): s for s in reachable}
     now = timezone.now()
 
-    async def call(kea):
+    async def call(kea: AsyncKeaClient) -> _Answer:
         server = by_endpoint[id(kea.endpoint)]
-        answer, config = None, None
+        answer: ServerStatus | None = None
+        config: KeaConfig | None = None
         if configs and status:  # both in flight at once: one round trip, not two
-            answer, running = await asyncio.gather(kea.status_get(), kea.config_get())
-            config = running.config
+            answer, config = await asyncio.gather(kea.status_get(), kea.config_get())
         elif configs:
-            config = (await kea.config_get()).config
+            config = await kea.config_get()
         else:
             answer = await kea.status_get()
-        version = server.kea_version
+        version: str | None = server.kea_version
         if _restarted(server, answer, now) if answer is not None else not version:
             version = (await kea.version_get()).text.splitlines()[0].strip()
         return answer, version, config
 
-    outcomes = read_all([built[s.pk] for s in reachable], call)
+    outcomes = read_all([built[s.pk] for s in reachable], call)  # type: ignore[arg-type]
     for server, outcome in zip(reachable, outcomes, strict=True):
         reading = readings[server.pk]
         if outcome.ok:
-            reading.status, reading.version, reading.config = outcome.value
+            reading.status, reading.version, reading.running = outcome.value  # type: ignore[misc]
         else:
             reading.error = str(outcome.error)
     return readings
 
 
-def _ha_entry(status, peer):
-    """The `status-get` entry of the relationship `peer` is in: the only one, or the one naming the peer."""
+def _ha_entry(status: ServerStatus | None, name: str) -> RelationshipStatus | None:
+    """The `status-get` entry of the relationship in which the server is named `name`: the only one, or the one
+    naming it (a hub reports one entry per relationship)."""
     if status is None or not status.relationships:
         return None
     if len(status.relationships) == 1:
         return status.relationships[0]
-    return status.relationship(peer.effective_name)
+    return status.relationship(name)
 
 
 class Bumps:
     """Volatile fields (times of last contact and check) to set on many objects with one update per kind."""
 
-    def __init__(self):
-        self._pending = {}
+    def __init__(self) -> None:
+        self._pending: dict[tuple[type[Model], tuple[tuple[str, Any], ...]], list[int]] = {}
 
-    def add(self, obj, volatile):
+    def add(self, obj: Model, volatile: Mapping[str, Any]) -> None:
         """Set `volatile` on `obj` now (in memory) and in the database at `flush`."""
         for name, value in volatile.items():
             setattr(obj, name, value)
         key = (type(obj), tuple(sorted(volatile.items())))
         self._pending.setdefault(key, []).append(obj.pk)
 
-    def flush(self):
+    def flush(self) -> None:
         """One queryset update per model and set of values (no change-log entry)."""
         for (model, items), pks in self._pending.items():
-            model.objects.filter(pk__in=pks).update(**dict(items))
+            model.objects.filter(pk__in=pks).update(**dict(items))  # type: ignore[attr-defined]
         self._pending.clear()
 
 
-def _apply(obj, values, state_fields, volatile, bumps=None):
+def _apply(
+    obj: Any, values: Mapping[str, Any], state_fields: Iterable[str], volatile: Mapping[str, Any], bumps: Bumps | None
+) -> list[str]:
     """
     Save `values` if a state field changed (change-logged); else bump `volatile` fields without a log entry (now,
     or batched in `bumps`). The names of the state fields that changed.
@@ -175,27 +214,30 @@ def _apply(obj, values, state_fields, volatile, bumps=None):
     changed = [name for name in state_fields if name in values and getattr(obj, name) != values[name]]
     if changed:
         obj.snapshot()
-        for name, value in (values | volatile).items():
+        for name, value in {**values, **volatile}.items():
             setattr(obj, name, value)
         obj.save()
         return changed
     if volatile:
         if bumps is None:
-            bumps = Bumps()
-            bumps.add(obj, volatile)
-            bumps.flush()
+            now = Bumps()
+            now.add(obj, volatile)
+            now.flush()
         else:
             bumps.add(obj, volatile)
     return []
 
 
-def record_peer(peer, reading, now=None, bumps=None):
+def record_peer(
+    peer: HAPeer, reading: ServerReading, now: datetime | None = None, bumps: Bumps | None = None
+) -> list[str]:
     """Record what `reading` (of the peer's server) says about this peer; the state fields that changed."""
     now = now or timezone.now()
+    values: dict[str, Any]
     if not reading.ok:
         values = {'ha_state': HAState.UNAVAILABLE.value, 'reachable': False}
         return _apply(peer, values, PEER_STATE_FIELDS, {'status_updated': now}, bumps)
-    entry = _ha_entry(reading.status, peer)
+    entry = _ha_entry(reading.status, peer.effective_name)
     if entry is None:
         values = {'ha_state': '', 'partner_state': '', 'scopes': [], 'unacked_clients': None, 'reachable': True}
     else:
@@ -210,55 +252,64 @@ def record_peer(peer, reading, now=None, bumps=None):
     return _apply(peer, values, PEER_STATE_FIELDS, {'last_contact': now, 'status_updated': now}, bumps)
 
 
-def check_drift(server, reading, readings, relationships=None):
+def check_drift(
+    loaded: Loaded, server: int, reading: ServerReading, readings: Mapping[int, ServerReading]
+) -> tuple[str, str | None]:
     """
-    The drift of a server from its reading: IN_SYNC, DRIFTED or UNKNOWN (not read, or no intent to compare).
-    `relationships`: the server's relationships with their peers loaded (default: read them).
+    The drift of a server from its reading: IN_SYNC, DRIFTED or UNKNOWN (not read, or no intent to compare), and
+    why it is UNKNOWN. `loaded`: the intent, with every relationship of the server.
     """
-    if not reading.has_config:
+    if not reading.has_config or reading.config is None:
         return ConfigDriftChoices.UNKNOWN, reading.error
-    if relationships is None:
-        relationships = server_relationships(server)
-    if not relationships:
+    intent = loaded.intent
+    if not intent.servers[server].relationships:
         return ConfigDriftChoices.UNKNOWN, None
-    source = replication_source(server, relationships)
+    source = intent.replication_source(server)
     source_config = None
     if source is not None:
-        source_reading = readings.get(source.pk)
+        source_reading = readings.get(source)
         if source_reading is None or not source_reading.has_config:
-            return ConfigDriftChoices.UNKNOWN, f'the running config of {source} (replication source) was not read'
+            name = intent.servers[source].name
+            return ConfigDriftChoices.UNKNOWN, f'the running config of {name} (replication source) was not read'
         source_config = source_reading.config
     try:
-        desired = desired_config(server, reading.config, source_config, relationships=relationships)
-    except DesiredError as exc:
+        desired = desired_config(loaded.revealed(server), server, reading.config, source_config)
+    except (DesiredError, SecretError) as exc:
         return ConfigDriftChoices.UNKNOWN, str(exc)
-    version = _version(reading.version)
-    same = same_config(desired, reading.config, version)
-    return (ConfigDriftChoices.IN_SYNC if same else ConfigDriftChoices.DRIFTED), None
+    diff = diff_configs(reading.config, desired, version=reading.kea_version)
+    return (ConfigDriftChoices.IN_SYNC if diff.empty else ConfigDriftChoices.DRIFTED), None
 
 
-def _version(text):
+def _version(text: str | None) -> KeaVersion | None:
     try:
         return KeaVersion.parse(text) if text else None
     except ValueError:
         return None
 
 
-def record_server(server, reading, readings, drift=True, now=None, relationships=None, bumps=None):
-    """Record a server's HA state, version, drift and last error; the state fields that changed."""
+def record_server(
+    server: KeaServer,
+    reading: ServerReading,
+    drift: tuple[str, str | None] | None = None,
+    now: datetime | None = None,
+    bumps: Bumps | None = None,
+) -> list[str]:
+    """Record a server's HA state, version, drift (`check_drift`'s answer) and last error; the state fields that
+    changed."""
     now = now or timezone.now()
-    if not reading.ok:
+    values: dict[str, Any]
+    if not reading.ok or reading.status is None:
         values = {'ha_state': HAState.UNAVAILABLE.value, 'last_error': reading.error or 'no answer'}
         return _apply(server, values, SERVER_STATE_FIELDS, {}, bumps)
-    entry = reading.status.relationships[0] if reading.status.relationships else None
+    entry = reading.status.ha
     values = {
         'ha_state': str(entry.local.state) if entry else '',
         'kea_version': reading.version or server.kea_version,
         'last_error': '',
     }
-    volatile = {'last_seen': now}
-    if drift:
-        state, problem = check_drift(server, reading, readings, relationships)
+    volatile: dict[str, Any] = {'last_seen': now}
+    if drift is not None:
+        state, problem = drift
         values['config_drift'] = state
         if problem and state == ConfigDriftChoices.UNKNOWN:
             values['last_error'] = f'drift not checked: {problem}'
@@ -266,7 +317,14 @@ def record_server(server, reading, readings, drift=True, now=None, relationships
     return _apply(server, values, SERVER_STATE_FIELDS, volatile, bumps)
 
 
-def record_drift(server, state, error='', now=None, bumps=None, version=None):
+def record_drift(
+    server: KeaServer,
+    state: str,
+    error: str = '',
+    now: datetime | None = None,
+    bumps: Bumps | None = None,
+    version: str | None = None,
+) -> list[str]:
     """
     Record a server's drift as a sync or fleet check found it (`ConfigDriftChoices`), and the Kea version it read
     (when given); the state fields that changed.
@@ -278,7 +336,7 @@ def record_drift(server, state, error='', now=None, bumps=None, version=None):
     return _apply(server, values, SERVER_STATE_FIELDS, {'drift_checked': now}, bumps)
 
 
-def _line(server, reading, peers):
+def _line(server: KeaServer, reading: ServerReading, peers: Iterable[HAPeer]) -> str:
     if not reading.ok:
         return f'{server}: unreachable: {reading.error}'
     parts = []
@@ -293,25 +351,31 @@ def _line(server, reading, peers):
     return text
 
 
-def server_chunks(servers, relationships, size=CHUNK_SERVERS):
+def server_chunks(
+    servers: Iterable[KeaServer], intent: Intent, size: int = CHUNK_SERVERS, by_key: Mapping[int, KeaServer] = {}
+) -> list[tuple[list[KeaServer], list[KeaServer]]]:
     """
     `[(servers, to_read)]`: `servers` in chunks of about `size`, each with the servers to read for it (its servers
-    and their replication sources). Servers are taken relationship by relationship, so a pair's partner and its
-    replication source are usually read in the same chunk; a source needed by two chunks is read by both.
-    `relationships`: `{server.pk: [relationships]}` (`relationships_by_server`).
+    and their replication sources, found in `by_key`, else in `servers`). Servers are taken relationship by
+    relationship, so a pair's partner and its replication source are usually read in the same chunk; a source
+    needed by two chunks is read by both.
     """
+    servers = list(servers)
+    known = {s.pk: s for s in servers} | dict(by_key)
 
-    def first_relationship(server):
-        rels = relationships.get(server.pk) or ()
-        return min(((str(r.name), r.pk) for r in rels), default=('', 0))
+    def first_relationship(server: KeaServer) -> tuple[str, int]:
+        keys = intent.servers[server.pk].relationships if server.pk in intent.servers else ()
+        return min(((intent.relationships[k].name, k) for k in keys), default=('', 0))
 
-    chunks, current, to_read = [], [], {}
+    chunks: list[tuple[list[KeaServer], list[KeaServer]]] = []
+    current: list[KeaServer] = []
+    to_read: dict[int, KeaServer] = {}
     for server in sorted(servers, key=lambda s: (first_relationship(s), s.pk)):
         current.append(server)
         to_read[server.pk] = server
-        source = replication_source(server, relationships.get(server.pk) or [])
-        if source is not None:
-            to_read.setdefault(source.pk, source)
+        source = intent.replication_source(server.pk) if server.pk in intent.servers else None
+        if source is not None and source in known:
+            to_read.setdefault(source, known[source])
         if len(to_read) >= size:
             chunks.append((current, list(to_read.values())))
             current, to_read = [], {}
@@ -320,49 +384,53 @@ def server_chunks(servers, relationships, size=CHUNK_SERVERS):
     return chunks
 
 
-def read_status(servers=None, drift=True, logger=None, timeout=None):
+def read_status(
+    servers: Iterable[KeaServer] | None = None,
+    drift: bool = True,
+    logger: Logger | None = None,
+    timeout: float | None = None,
+) -> StatusReport:
     """
     Read and record the status of `servers` (default: every server that is an HA peer), chunk by chunk
     (`server_chunks`). Returns a StatusReport; writes one line per server to `logger`.
     """
-    if servers is None:
-        servers = KeaServer.objects.filter(ha_peers__isnull=False).distinct()
-    servers = list(servers.select_related('address') if hasattr(servers, 'select_related') else servers)
-    peers_by_server = {}
-    for peer in HAPeer.objects.filter(server__in=servers).select_related('relationship', 'server'):
+    given = None if servers is None else list(servers)
+    loaded = load_intent(everything=True) if given is None else load_intent(servers=given)
+    wanted = list(loaded.servers.values()) if given is None else [loaded.servers[s.pk] for s in given]
+    peers_by_server: dict[int, list[HAPeer]] = {}
+    for peer in sorted(loaded.peers.values(), key=lambda p: (str(p.relationship.name), p.pk)):
         peers_by_server.setdefault(peer.server_id, []).append(peer)
-    relationships = relationships_by_server(servers) if drift else {}
     report = StatusReport()
     now = timezone.now()
     bumps = Bumps()
-    chunks = server_chunks(servers, relationships) if drift else [(servers, servers)]
+    chunks = server_chunks(wanted, loaded.intent, by_key=loaded.servers) if drift else [(wanted, wanted)]
     for chunk, to_read in chunks:
         readings = read_servers(to_read, configs=drift, timeout=timeout)
-        _record_chunk(chunk, readings, peers_by_server, relationships, drift, now, bumps, report, logger)
+        for server in chunk:
+            reading = readings[server.pk]
+            peers = peers_by_server.get(server.pk, [])
+            for peer in peers:
+                if changed := record_peer(peer, reading, now, bumps):
+                    report.changed.append({'object': f'peer {peer}', 'fields': changed})
+            found = check_drift(loaded, server.pk, reading, readings) if drift else None
+            if changed := record_server(server, reading, found, now=now, bumps=bumps):
+                report.changed.append({'object': f'server {server}', 'fields': changed})
+            _report_line(report, server, reading, peers, logger)
     bumps.flush()
     return report
 
 
-def _record_chunk(servers, readings, peers_by_server, relationships, drift, now, bumps, report, logger):
-    for server in servers:
-        reading = readings[server.pk]
-        peers = peers_by_server.get(server.pk, [])
-        for peer in peers:
-            if changed := record_peer(peer, reading, now, bumps):
-                report.changed.append({'object': f'peer {peer}', 'fields': changed})
-        changed = record_server(
-            server, reading, readings, drift=drift, now=now, relationships=relationships.get(server.pk), bumps=bumps
-        )
-        if changed:
-            report.changed.append({'object': f'server {server}', 'fields': changed})
-        line = _line(server, reading, peers)
-        report.lines.append(line)
-        if not reading.ok:
-            report.unreachable.append(str(server))
-            if logger:
-                logger.warning(line)
-        else:
-            if server.config_drift == ConfigDriftChoices.DRIFTED:
-                report.drifted.append(str(server))
-            if logger:
-                logger.info(line)
+def _report_line(
+    report: StatusReport, server: KeaServer, reading: ServerReading, peers: list[HAPeer], logger: Logger | None
+) -> None:
+    line = _line(server, reading, peers)
+    report.lines.append(line)
+    if not reading.ok:
+        report.unreachable.append(str(server))
+        if logger:
+            logger.warning(line)
+        return
+    if server.config_drift == ConfigDriftChoices.DRIFTED:
+        report.drifted.append(str(server))
+    if logger:
+        logger.info(line)

@@ -8,10 +8,16 @@ push needs that endpoint to be confirmed in each of those relationships (`HAPeer
 password must still be bound to where it goes (`SecretsMixin.secret_problem`). No network I/O.
 """
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from __future__ import annotations
 
-from .validation import FindingView
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..kea.findings import Finding, Severity
+from .intent import Loaded
+
+if TYPE_CHECKING:
+    from ..models import HAPeer
 
 __all__ = (
     'secret_findings',
@@ -19,41 +25,39 @@ __all__ = (
 )
 
 
-def _unconfirmed_text(peer: Any, relationship: Any) -> str:
+def _unconfirmed_text(peer: HAPeer) -> str:
     return (
         f'the control endpoint of {peer.server} ({peer.server.control_destination}) is not confirmed for '
-        f'relationship {relationship}: it changed since peer {peer.effective_name!r} was last saved. Check it, then '
-        'save the peer (or the server) as a user who may change the peer'
+        f'relationship {peer.relationship}: it changed since peer {peer.effective_name!r} was last saved. Check it, '
+        'then save the peer (or the server) as a user who may change the peer'
     )
 
 
-def unconfirmed_endpoints(servers: Iterable[Any], relationships: Mapping[int, Iterable[Any]]) -> list[str]:
-    """Why a push to `servers` must not start: for each server, each of its relationships (`relationships`: by
-    server id, with their peers loaded) whose peer for that server has not confirmed its control endpoint."""
+def unconfirmed_endpoints(loaded: Loaded, servers: Iterable[int]) -> list[str]:
+    """Why a push to `servers` (keys) must not start: for each server, each of its relationships whose peer for that
+    server has not confirmed its control endpoint. `loaded` holds every relationship of those servers."""
     problems = []
     for server in servers:
-        for relationship in relationships.get(server.pk, ()):
-            for peer in relationship.peers.all():
-                if peer.server_id == server.pk and not peer.endpoint_confirmed:
-                    problems.append(_unconfirmed_text(peer, relationship))
+        for rel in loaded.intent.servers[server].relationships:
+            peer = loaded.peers[(rel, server)]
+            if not peer.endpoint_confirmed:
+                problems.append(_unconfirmed_text(peer))
     return problems
 
 
-def secret_findings(relationship: Any, peers: Iterable[Any]) -> list[FindingView]:
-    """Errors that stop a sync of `relationship` until someone acts: passwords withdrawn or bound elsewhere, control
-    endpoints not confirmed. Reads nothing secret."""
+def secret_findings(peers: Iterable[HAPeer]) -> list[Finding]:
+    """Errors that stop a sync until someone acts: passwords withdrawn or bound elsewhere, control endpoints not
+    confirmed. Reads nothing secret."""
     findings = []
     for peer in peers:
         name = peer.effective_name
-        if problem := peer.secret_problem('basic_auth_password'):
-            findings.append(_finding('netbox.secret-unbound', problem, peer=name))
-        if problem := peer.server.secret_problem('password'):
-            findings.append(_finding('netbox.secret-unbound', problem, peer=name))
+        for problem in (peer.secret_problem('basic_auth_password'), peer.server.secret_problem('password')):
+            if problem:
+                findings.append(_finding('netbox.secret-unbound', problem, name))
         if not peer.endpoint_confirmed:
-            findings.append(_finding('netbox.endpoint-unconfirmed', _unconfirmed_text(peer, relationship), peer=name))
+            findings.append(_finding('netbox.endpoint-unconfirmed', _unconfirmed_text(peer), name))
     return findings
 
 
-def _finding(code: str, message: str, peer: str) -> FindingView:
-    message = f'{message} (a sync refuses until then)'
-    return FindingView(severity='error', field='', message=message, code=code, peer=peer)
+def _finding(code: str, message: str, peer: str) -> Finding:
+    return Finding(Severity.ERROR, (), f'{message} (a sync refuses until then)', code, peer=peer)

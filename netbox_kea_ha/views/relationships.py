@@ -14,7 +14,7 @@ from utilities.views import register_model_view
 from .. import filtersets, forms, tables
 from ..models import HAPeer, HARelationship
 from ..object_actions import extra_actions
-from ..services.intent import shown_relationship
+from ..services.display import shown_relationship
 from ..ui import panels
 
 __all__ = (

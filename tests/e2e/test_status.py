@@ -135,7 +135,7 @@ def test_servers_are_read_in_bounded_chunks_with_their_replication_sources(netbo
     from ipam.models import IPAddress
 
     from netbox_kea_ha.models import HARelationship
-    from netbox_kea_ha.services.desired import relationships_by_server
+    from netbox_kea_ha.services.intent import load_intent
     from netbox_kea_ha.services.status import server_chunks
 
     servers = []
@@ -146,9 +146,9 @@ def test_servers_are_read_in_bounded_chunks_with_their_replication_sources(netbo
             server = KeaServer.objects.create(name=f'chunked-{n}-{index}', address=address, server_tag=f's{n}-{index}')
             HAPeer.objects.create(relationship=relationship, server=server, role=role)
             servers.append(server)
-    by_server = relationships_by_server(servers)
+    intent = load_intent(servers=servers).intent
 
-    chunks = server_chunks(list(reversed(servers)), by_server, size=3)
+    chunks = server_chunks(list(reversed(servers)), intent, size=3)
 
     recorded = [s.pk for chunk, _ in chunks for s in chunk]
     assert sorted(recorded) == sorted(s.pk for s in servers)  # every server recorded once

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from netbox_kea_ha.kea.findings import Finding, Severity, strip_position
+from netbox_kea_ha.kea.findings import Finding, Severity, path_of, path_text, strip_position
 from netbox_kea_ha.kea.ha import KeaVersion, Peer, Relationship
 from netbox_kea_ha.kea.kea_url import KeaUrl, parse_kea_url
 from netbox_kea_ha.kea.validate import (
@@ -66,19 +66,37 @@ def test_a_good_relationship_has_no_finding() -> None:
 
 
 def test_finding_values() -> None:
-    """Severity strings, to_dict/from_dict, str(), errors() and warnings()."""
-    f = Finding(Severity.ERROR, 'peers[1].url', 'bad url', 'ha.url-not-ip', incomplete=True)
-    assert f.to_dict() == {
+    """Severity strings, as_dict/from_dict (one serialisation), str(), errors() and warnings()."""
+    f = Finding(Severity.ERROR, ('peers', 1, 'url'), 'bad url', 'ha.url-not-ip', incomplete=True)
+    assert f.as_dict() == {
         'severity': 'error',
+        'path': ['peers', 1, 'url'],
         'field': 'peers[1].url',
         'message': 'bad url',
         'code': 'ha.url-not-ip',
         'incomplete': True,
+        'peer': None,
+        'server': None,
+        'relationship': None,
     }
-    assert Finding.from_dict(f.to_dict()) == f
+    assert Finding.from_dict(f.as_dict()) == f
     assert str(f) == 'error: peers[1].url: bad url'
-    w = Finding(Severity.WARNING, 'heartbeat-delay', 'slow', 'ha.x')
+    w = Finding(Severity.WARNING, ('heartbeat-delay',), 'slow', 'ha.x')
     assert errors([f, w]) == [f] and warnings([f, w]) == [w] and f.is_error and not w.is_error
+
+
+def test_finding_locations_are_data() -> None:
+    """Where a finding is: its relationship, its peer and the key inside it, read from the path, not from text."""
+    f = Finding(Severity.ERROR, path_of('hooks-libraries[1].parameters.high-availability[2].peers[0].url'), 'x', 'c')
+    assert (f.relationship_index, f.in_relationship().path) == (2, ('peers', 0, 'url'))
+    inner = f.in_relationship()
+    assert (inner.peer_index, inner.key, inner.named(['a', 'b']).peer) == (0, ('url',), 'a')
+    assert Finding.from_dict({'severity': 'warning', 'field': 'peers[1].name', 'message': 'm', 'code': 'c'}).path == (
+        'peers',
+        1,
+        'name',
+    )
+    assert path_text(path_of('state-machine.states[0].pause')) == 'state-machine.states[0].pause'
 
 
 def test_field_paths_per_entry_point() -> None:

@@ -14,7 +14,7 @@ from netbox_kea_ha.crypto import encrypt
 from netbox_kea_ha.kea.redact import REDACTED
 from netbox_kea_ha.models import HAPeer, HARelationship, KeaServer
 from netbox_kea_ha.services.endpoints import server_endpoint
-from netbox_kea_ha.services.values import relationship_value
+from netbox_kea_ha.services.intent import relationship_intent
 
 BEFORE = [('netbox_kea_ha', '0003_action_permissions')]
 AFTER = [('netbox_kea_ha', '0004_secret_bindings')]
@@ -65,7 +65,7 @@ def test_0004_binds_what_was_stored_and_moves_what_pages_cannot_show():
         entry = JournalEntry.objects.get(assigned_object_id=relationship.pk)
         assert 'extra_parameters is nested more than' in entry.comments and REDACTED in entry.comments
         assert 'Old-Secret' not in entry.comments
-        value = relationship_value(relationship, reveal=True)
+        value = relationship_intent(relationship, relationship.peers.all(), reveal=True).value
         assert value.peers[0].basic_auth_password == 'Old-Peer-Pw' and value.peers[0].extra['token'] == 'Old-Token'
     finally:
         _migrate(latest)

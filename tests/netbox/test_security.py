@@ -30,8 +30,8 @@ from netbox_kea_ha.models import HAPeer, HARelationship, KeaServer
 from netbox_kea_ha.plugin_settings import get_setting, validate_settings
 from netbox_kea_ha.services.endpoints import EndpointError, server_endpoint
 from netbox_kea_ha.services.importer import apply_detection
+from netbox_kea_ha.services.intent import relationship_intent
 from netbox_kea_ha.services.sync import SyncFailed, restore_snapshot, sync_relationship
-from netbox_kea_ha.services.values import relationship_value
 from netbox_kea_ha.validators import JSON_MAX_DEPTH
 
 API = '/api/plugins/kea-ha'
@@ -237,7 +237,7 @@ class BindingTest(_Api):
         self.assertFalse(response.data['has_basic_auth_password'])
         peer.refresh_from_db()
         with self.assertRaisesMessage(SecretError, 'withdrawn'):
-            relationship_value(relationship, reveal=True)
+            relationship_intent(relationship, relationship.peers.all(), reveal=True).value
 
     def test_a_push_goes_only_to_endpoints_the_relationship_confirmed(self):
         # No control password to withdraw: the relationship's passwords would go to the new endpoint in a push.
@@ -396,7 +396,7 @@ class JsonFieldTest(_Api):
         for text in [r.content.decode() for r in shown] + [f'{c.prechange_data}{c.postchange_data}' for c in changes]:
             self.assertNotIn(PROBE, text)
         # A push gets them back; an edit may keep the placeholder.
-        value = relationship_value(relationship, reveal=True)
+        value = relationship_intent(relationship, relationship.peers.all(), reveal=True).value
         self.assertEqual(value.extra['x-secret'], PROBE)
         self.assertEqual(next(p for p in value.peers if p.name == 'kea-1').extra['password'], PROBE + 'p')
         response = self.patch(f'peers/{peer.pk}/', {'extra_parameters': {'password': REDACTED, 'note': 1}})

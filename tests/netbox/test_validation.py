@@ -86,7 +86,7 @@ class RelationshipCleanTest(TestCase):
     def test_a_relationship_without_peers_saves(self):
         relationship = HARelationship(name='new', mode='load-balancing')
         self.assertEqual(_errors(relationship), {})
-        findings = relationship_findings(relationship, [])
+        findings = relationship_findings(relationship)
         self.assertTrue(findings and all(f.incomplete for f in findings if f.is_error))
 
 

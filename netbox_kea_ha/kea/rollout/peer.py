@@ -24,13 +24,15 @@ class Target:
     """One peer to push: its name in the relationship (`this-server-name`), how to reach it, what it should run.
 
     `version`: the Kea version NetBox knows for it, used to validate before anything is read; the version the
-    server reports is used from then on.
+    server reports is used from then on. `running`: what it runs, when the caller has just read it (the rollout
+    then does not read it again).
     """
 
     name: str
     endpoint: Endpoint
     desired: Mapping[str, Any] = field(repr=False)
     version: KeaVersion | None = None
+    running: KeaConfig | None = field(default=None, repr=False)
 
 
 class PeerState:

@@ -3,7 +3,8 @@ The safe rolling push of one HA relationship's configs. See docs/push.md for the
 
 1. Validate every desired config (the Kea layer's own rules; Kea's `config-test` does not check HA): any error
    stops everything before anything is sent. The desired configs must describe the same relationship.
-2. Read what each peer runs (`version-get`, `config-get`, all peers at once).
+2. Read what each peer runs (`version-get`, `config-get`, all peers at once), unless the caller already read it
+   (`Target.running`: a sync that compared the configs before deciding to push reads each server once).
 3. Diff (normalised): a peer whose config does not differ gets nothing (every `config-set` restarts HA).
 4. Refuse changes no peer can take alone (mode, roles, peer names or URLs) unless `allow_disruptive`.
 5. Check the relationship is healthy (every active peer in its operational state); refuse unless `force`.
@@ -20,13 +21,11 @@ checked), then all are waited for together, then written; a failure rolls back e
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from ..client import Endpoint, KeaClient, KeaConfig
+from ..client import AsyncKeaClient, Endpoint, KeaClient, KeaConfig, gather, gather_sync
 from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
@@ -55,20 +54,6 @@ __all__ = (
 
 #: Builds the client of an endpoint (tests of errors real Kea cannot produce inject a transport here).
 ClientFactory = Callable[[Endpoint], KeaClient]
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The threads that read many servers at once (made once: starting threads per rollout costs more than a
-    read of a small config)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix='kea-rollout')
-        return _POOL
-
 
 _HASH_SINCE = KeaVersion(2, 4, 0)
 _LB_ROLES = (HARole.PRIMARY, HARole.SECONDARY)
@@ -113,8 +98,6 @@ class _Rollout:
         self.peers = [PeerState(t, given.get(t.name) or client_factory(t.endpoint)) for t in targets]
         self.report = RolloutReport(peers=[p.report for p in self.peers], dry_run=dry_run)
         self.started = time.monotonic()
-        self.read_started = self.started
-        self.versions: dict[str, Future[KeaVersion | str]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -173,45 +156,45 @@ class _Rollout:
         self.emit('validate', 'ok', f'{len(self.peers)} desired config(s) valid')
         return None
 
-    def start_reads(self) -> list[Future[KeaConfig | str]]:
-        """Send the config-get of every peer (and version-get where NetBox does not know the version), all at once."""
-        self.emit('read', 'start', 'config-get of every peer')
-        self.read_started = time.monotonic()
-        self.versions = {p.name: _pool().submit(self.version_of, p) for p in self.peers if p.target.version is None}
-        return [_pool().submit(self.config_of, p) for p in self.peers]
-
-    def version_of(self, peer: PeerState) -> KeaVersion | str:
-        try:
-            # Its own client: it runs beside the config-get of the same peer.
-            with self.client_factory(peer.target.endpoint) as client:
-                return client.version_get().version
-        except KeaError as exc:
-            return str(exc)
-
-    def config_of(self, peer: PeerState) -> KeaConfig | str:
-        try:
-            return peer.client.config_get()
-        except KeaError as exc:
-            return str(exc)
-
-    def collect_reads(self, futures: Sequence[Future[KeaConfig | str]]) -> None:
-        """Wait for the reads; a known version the answer contradicts (Kea >= 2.4 answers with a hash, older Kea
-        without) is read with version-get."""
-        results = [(p, f.result()) for p, f in zip(self.peers, futures, strict=True)]
+    def read(self) -> None:
+        """
+        What every peer runs: the running config its target carries (read by the caller), or `config-get`, with
+        `version-get` where the version is not known or the answer contradicts it (Kea >= 2.4 answers with a hash,
+        older Kea without); every peer at once.
+        """
+        started = time.monotonic()
+        to_read = [p for p in self.peers if p.target.running is None]
+        if to_read:
+            self.emit('read', 'start', f'config-get of {len(to_read)} peer(s)')
+            configs = _concurrently(to_read, lambda kea: kea.config_get())
+        else:
+            configs = []
+        read = dict(zip((p.name for p in to_read), configs, strict=True))
+        results: list[tuple[PeerState, KeaConfig | str]] = [
+            (p, p.target.running if p.target.running is not None else read[p.name]) for p in self.peers
+        ]
+        unsure = [
+            peer
+            for peer, running in results
+            if isinstance(running, KeaConfig)
+            and (peer.target.version is None or not _plausible(peer.target.version, running))
+        ]
+        versions = dict(
+            zip((p.name for p in unsure), _concurrently(unsure, lambda kea: kea.version_get()), strict=True)
+        )
         for peer, running in results:
-            known = peer.target.version
-            if known is not None and isinstance(running, KeaConfig) and not _plausible(known, running):
-                self.versions[peer.name] = _pool().submit(self.version_of, peer)
-        versions = {name: future.result() for name, future in self.versions.items()}
-        for peer, running in results:
-            version: KeaVersion | str | None = versions.get(peer.name, peer.target.version)
+            answer = versions.get(peer.name)
+            version: KeaVersion | str | None = (
+                peer.target.version if answer is None else answer if isinstance(answer, str) else answer.version
+            )
             if isinstance(running, str) or isinstance(version, str) or version is None:
                 peer.read_error = running if isinstance(running, str) else str(version)
-                self.record(peer, 'config-get', False, peer.read_error, self.read_started)
+                self.record(peer, 'config-get', False, peer.read_error, started)
                 continue
             peer.version = peer.report.version = version
             peer.running = running
-            self.record(peer, 'config-get', True, f'Kea {version}', self.read_started)
+            how = 'as read before the rollout' if peer.target.running is not None else ''
+            self.record(peer, 'config-get', True, f'Kea {version} {how}'.strip(), started)
 
     def diff(self) -> list[PeerState]:
         """Compare each peer's running config with its desired one; the peers that differ."""
@@ -244,15 +227,12 @@ class _Rollout:
         return out
 
     def statuses(self, peers: Sequence[PeerState]) -> list[ServerStatus | str]:
-        def status_of(peer: PeerState) -> ServerStatus | str:
+        if len(peers) == 1:  # on the peer's own (open) client: no new connection for each poll of a settle
             try:
-                return peer.client.status_get()
+                return [peers[0].client.status_get()]
             except KeaError as exc:
-                return str(exc)
-
-        if len(peers) == 1:
-            return [status_of(peers[0])]
-        return list(_pool().map(status_of, peers))
+                return [str(exc)]
+        return _concurrently(peers, lambda kea: kea.status_get())
 
     def health(self) -> str | None:
         """Why the relationship is not healthy enough to touch, or None."""
@@ -495,7 +475,7 @@ class _Rollout:
         refused = self.validate(real_versions=False)
         if refused:
             return self.finish(refused)
-        self.collect_reads(self.start_reads())
+        self.read()
         unreadable = [p for p in self.peers if p.read_error is not None]
         if unreadable and not self.force:
             names = '; '.join(f'{p.name}: {p.read_error}' for p in unreadable)
@@ -531,6 +511,15 @@ class _Rollout:
         else:
             self.push_rolling(ordered)
         return self.finish()
+
+
+def _concurrently[T](peers: Sequence[PeerState], call: Callable[[AsyncKeaClient], Any]) -> list[T | str]:
+    """`call` against every peer's endpoint at once (`kea.client.gather`, the package's one way to talk to many
+    servers at once); each peer's answer, or its error as text."""
+    if not peers:
+        return []
+    outcomes = gather_sync(gather([p.target.endpoint for p in peers], call))
+    return [outcome.value if outcome.ok else str(outcome.error) for outcome in outcomes]  # type: ignore[misc]
 
 
 def _plausible(version: KeaVersion, running: KeaConfig) -> bool:

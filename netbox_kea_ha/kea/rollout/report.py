@@ -157,7 +157,7 @@ class RolloutReport:
             'dry_run': self.dry_run,
             'disruptive': list(self.disruptive),
             'seconds': round(self.seconds, 3),
-            'findings': {name: [f.to_dict() for f in findings] for name, findings in self.findings.items()},
+            'findings': {name: [f.as_dict() for f in findings] for name, findings in self.findings.items()},
             'peers': [p.as_dict() for p in self.peers],
         }
 

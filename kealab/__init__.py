@@ -6,7 +6,7 @@ Not shipped in the wheel. See `KeaLab` for the API and `python -m kealab --help`
 from .lab import MODES, KeaLab
 from .processes import KeaProcess, LabError
 from .runtime import KEA_VERSIONS, KeaRuntime
-from .server import KeaServer, ServerPaths
+from .server import LabServer, ServerPaths
 from .tls import CertificateAuthority, TLSFiles
 
 __all__ = (
@@ -16,8 +16,8 @@ __all__ = (
     'KeaLab',
     'KeaProcess',
     'KeaRuntime',
-    'KeaServer',
     'LabError',
+    'LabServer',
     'ServerPaths',
     'TLSFiles',
 )

@@ -38,7 +38,7 @@ from .configs import (
 )
 from .processes import KeaProcess, LabError, stop_pids
 from .runtime import KEA_VERSIONS, KeaRuntime, runtime
-from .server import KeaServer, ServerPaths
+from .server import LabServer, ServerPaths
 from .tls import CertificateAuthority, TLSFiles
 
 __all__ = ('DEFAULT_ROOT', 'MODES', 'KeaLab')
@@ -75,7 +75,7 @@ def _loopback(address: str) -> ipaddress.IPv4Address:
     return value
 
 
-def _inside_tls(server: KeaServer) -> TLSFiles | None:
+def _inside_tls(server: LabServer) -> TLSFiles | None:
     """A server's TLS files as its daemons see them (inside their root)."""
     if server.tls is None:
         return None
@@ -130,7 +130,7 @@ class KeaLab:
             self._next_address = self._random_block()
         self._short_dir: Path | None = None
         self._ca: CertificateAuthority | None = None
-        self.servers: list[KeaServer] = []
+        self.servers: list[LabServer] = []
         self._closed = False
 
     def _random_block(self) -> ipaddress.IPv4Address:
@@ -258,7 +258,7 @@ class KeaLab:
         tls: bool = False,
         cert_required: bool = True,
         kea: str | None = None,
-    ) -> KeaServer:
+    ) -> LabServer:
         """A new server with its directory, address, port and a plain DHCP config (no HA hook), not started."""
         if self._closed:
             raise LabError('the lab is closed')
@@ -310,7 +310,7 @@ class KeaLab:
                 detached=self.detached,
                 cmdline=rt.cmdline('kea-ctrl-agent', paths.ca_config_file),
             )
-        server = KeaServer(
+        server = LabServer(
             name=name,
             family=family,
             address=address,
@@ -331,7 +331,7 @@ class KeaLab:
 
     def _configure(
         self,
-        server: KeaServer,
+        server: LabServer,
         relationships: Sequence[Mapping[str, Any]],
         *,
         cert_required: bool = True,
@@ -385,7 +385,7 @@ class KeaLab:
         cert_required: bool = True,
         kea: str | None = None,
         start: bool = True,
-    ) -> KeaServer:
+    ) -> LabServer:
         """One server without HA (no hook libraries at all); started unless `start=False`."""
         server = self.add_server(
             family=family, auth=self._credentials(auth), tls=tls, cert_required=cert_required, kea=kea
@@ -408,7 +408,7 @@ class KeaLab:
         start: bool = True,
         wait: bool = False,
         timeout: float = 60.0,
-    ) -> list[KeaServer]:
+    ) -> list[LabServer]:
         """Servers in one HA relationship, one per role (e.g. `('primary', 'secondary', 'backup')`).
 
         Peer URLs are the partners' Control Agent URLs (Kea 2.2 style; on 3.0 the partner's own HTTP control
@@ -455,15 +455,15 @@ class KeaLab:
                 self.wait_ha(servers, timeout=timeout)
         return servers
 
-    def load_balancing(self, *, backup: bool = False, **options: Any) -> list[KeaServer]:
+    def load_balancing(self, *, backup: bool = False, **options: Any) -> list[LabServer]:
         """A load-balancing pair (primary, secondary), plus a backup when `backup`. Options: see `ha`."""
         return self.ha('load-balancing', ['primary', 'secondary'] + ['backup'] * backup, **options)
 
-    def hot_standby(self, *, backup: bool = False, **options: Any) -> list[KeaServer]:
+    def hot_standby(self, *, backup: bool = False, **options: Any) -> list[LabServer]:
         """A hot-standby pair (primary, standby), plus a backup when `backup`. Options: see `ha`."""
         return self.ha('hot-standby', ['primary', 'standby'] + ['backup'] * backup, **options)
 
-    def passive_backup(self, *, backups: int = 1, **options: Any) -> list[KeaServer]:
+    def passive_backup(self, *, backups: int = 1, **options: Any) -> list[LabServer]:
         """A passive-backup relationship: a primary and `backups` (0..n) backups. Options: see `ha`."""
         if backups < 0:
             raise LabError(f'backups must be 0 or more, not {backups}')
@@ -480,7 +480,7 @@ class KeaLab:
         start: bool = True,
         wait: bool = False,
         timeout: float = 60.0,
-    ) -> list[KeaServer]:
+    ) -> list[LabServer]:
         """A hub (server1, the standby of every relationship) and `spokes` branches (server2, ..., each the primary
         of its own hot-standby relationship with the hub): Kea >= 2.6 only. The hub is named `<hub>-<branch>`
         in the relationship with that branch (`server1-server2`); each branch's subnet (`198.18.<n>.0/24`,
@@ -524,7 +524,7 @@ class KeaLab:
 
     # --- running ------------------------------------------------------------------------------------------
 
-    def start(self, servers: Iterable[KeaServer]) -> None:
+    def start(self, servers: Iterable[LabServer]) -> None:
         """Write the configs and start the servers: every Control Agent first, then the DHCP servers."""
         servers = list(servers)
         for server in servers:
@@ -536,7 +536,7 @@ class KeaLab:
             if not server.dhcp.alive:
                 server.start_dhcp()
 
-    def server(self, name: str) -> KeaServer:
+    def server(self, name: str) -> LabServer:
         """The server with this name."""
         for server in self.servers:
             if server.name == name:
@@ -545,7 +545,7 @@ class KeaLab:
 
     def wait_ha(
         self,
-        servers: Iterable[KeaServer],
+        servers: Iterable[LabServer],
         timeout: float = 60.0,
         states: Mapping[str, str | Iterable[str]] | None = None,
     ) -> dict[str, str]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from netbox_kea_ha.kea.client import Endpoint
     from netbox_kea_ha.kea.ha import Relationship
 
-__all__ = ('KeaServer', 'ServerPaths')
+__all__ = ('LabServer', 'ServerPaths')
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ServerPaths:
 
 
 @dataclass(eq=False)
-class KeaServer:
+class LabServer:
     """One Kea server of a lab. `config` is its DHCP config (`{"Dhcp4": {...}}`), written to `paths.config_file`.
 
     `runtime` says which Kea runs it (`version` '2.2' on the host; '2.6', '3.0' in a Debian root). Kea 2.2 and
@@ -70,7 +70,7 @@ class KeaServer:
 
     def __repr__(self) -> str:
         return (
-            f'<KeaServer {self.name} kea-{self.version} dhcp{self.family} {self.ca_url} mode={self.mode} '
+            f'<LabServer {self.name} kea-{self.version} dhcp{self.family} {self.ca_url} mode={self.mode} '
             f'role={self.role} dhcp_pid={self.dhcp.pid} ca_pid={self.ca.pid if self.ca else None}>'
         )
 

@@ -4,7 +4,7 @@
   server's config, kill processes or need special setups build their own servers with it.
 - Ready-made setups, started once per session and already settled (every server in its operational HA
   state). The first test that needs one starts every setup the selected tests use, all at once, so that they
-  settle together. Each is a tuple of `KeaServer` (server1, server2, ...). They are SHARED by many tests:
+  settle together. Each is a tuple of `LabServer` (server1, server2, ...). They are SHARED by many tests:
   tests must only read from them (status-get, config-get, version-get, list-commands, ...) and must never
   change them (no config-set/reload, ha-scopes, maintenance, kills, lease changes):
     `lb_pair`       load-balancing primary + secondary
@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from kealab import KeaLab, KeaServer
+from kealab import KeaLab, LabServer
 from kealab.roots import root_ready
 
 __all__ = (
@@ -88,7 +88,7 @@ def kea_lab() -> Iterator[KeaLab]:
 
 
 #: How each shared setup is built (not started): the fixture of that name returns its servers.
-SHARED_SETUPS: dict[str, Callable[[KeaLab], list[KeaServer]]] = {
+SHARED_SETUPS: dict[str, Callable[[KeaLab], list[LabServer]]] = {
     'lb_pair': lambda lab: lab.load_balancing(start=False),
     'lb_trio': lambda lab: lab.load_balancing(backup=True, start=False),
     'hs_pair': lambda lab: lab.hot_standby(start=False),
@@ -116,17 +116,17 @@ class _SharedLabs:
     def __init__(self, wanted: set[str]) -> None:
         self.wanted = wanted
         self.labs: dict[str, KeaLab] = {}
-        self.servers: dict[str, tuple[KeaServer, ...]] = {}
+        self.servers: dict[str, tuple[LabServer, ...]] = {}
         #: What each server of a started setup runs (PIDs, config), to tell a test that changed it.
         self.baseline: dict[str, list[tuple[dict[str, int | None], Any]]] = {}
 
-    def get(self, name: str) -> tuple[KeaServer, ...]:
+    def get(self, name: str) -> tuple[LabServer, ...]:
         if name not in self.servers:
             self._start([name, *sorted(self.wanted - set(self.servers) - {name})])
         return self.servers[name]
 
     def _start(self, names: list[str]) -> None:
-        built: dict[str, list[KeaServer]] = {}
+        built: dict[str, list[LabServer]] = {}
         try:
             for name in names:
                 lab = self.labs[name] = KeaLab()
@@ -201,48 +201,48 @@ def _shared_setups_stay_as_started(request: pytest.FixtureRequest) -> Iterator[N
 
 
 @pytest.fixture(scope='session')
-def lb_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def lb_pair(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled load-balancing DHCPv4 pair (server1 primary, server2 secondary). Read-only."""
     return _shared_labs.get('lb_pair')
 
 
 @pytest.fixture(scope='session')
-def lb_trio(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def lb_trio(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled load-balancing DHCPv4 pair plus a backup (server3). Read-only."""
     return _shared_labs.get('lb_trio')
 
 
 @pytest.fixture(scope='session')
-def hs_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def hs_pair(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled hot-standby DHCPv4 pair (server1 primary, server2 standby). Read-only."""
     return _shared_labs.get('hs_pair')
 
 
 @pytest.fixture(scope='session')
-def pb_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def pb_pair(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled passive-backup DHCPv4 relationship (server1 primary, server2 backup). Read-only."""
     return _shared_labs.get('pb_pair')
 
 
 @pytest.fixture(scope='session')
-def lb_pair_auth(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def lb_pair_auth(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled load-balancing DHCPv4 pair with basic auth on both Control Agents. Read-only."""
     return _shared_labs.get('lb_pair_auth')
 
 
 @pytest.fixture(scope='session')
-def lb6_pair(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def lb6_pair(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled load-balancing DHCPv6 pair. Read-only."""
     return _shared_labs.get('lb6_pair')
 
 
 @pytest.fixture(scope='session')
-def hub_spoke(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def hub_spoke(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled Kea 2.6 hub (server1) with two branches (server2, server3), all in hot-standby. Read-only."""
     return _shared_labs.get('hub_spoke')
 
 
 @pytest.fixture(scope='session')
-def lb30_pair_auth(_shared_labs: _SharedLabs) -> tuple[KeaServer, ...]:
+def lb30_pair_auth(_shared_labs: _SharedLabs) -> tuple[LabServer, ...]:
     """A settled Kea 3.0 load-balancing pair, basic auth on the servers' own HTTP control sockets. Read-only."""
     return _shared_labs.get('lb30_pair_auth')

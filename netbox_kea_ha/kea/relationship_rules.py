@@ -16,7 +16,7 @@ from .findings import FindingCollector
 from .ha import HA_PARAMETERS, OLDEST_VERSION, HAMode, HAParameter, HARole, HAState, KeaVersion, Peer, Relationship
 from .kea_url import KeaUrl, parse_kea_url, without_credentials
 
-__all__ = ('check_relationship', 'effective_version', 'is_int', 'trim')
+__all__ = ('collect_relationship_findings', 'effective_version', 'is_int', 'trim')
 
 _U16 = 65535
 _ODD_NAME = re.compile(r'[^A-Za-z0-9_.-]')
@@ -143,7 +143,7 @@ class _PeerInfo:
     tls: dict[str, str | None] | None = None  # peer-level TLS values that are valid strings
 
 
-def check_relationship(
+def collect_relationship_findings(
     rel: Relationship,
     version: KeaVersion,
     out: FindingCollector,

@@ -44,7 +44,7 @@ from .ha import (
     library_name,
 )
 from .kea_url import KeaUrl, ip_literal, parse_kea_url
-from .relationship_rules import check_relationship, effective_version, trim
+from .relationship_rules import collect_relationship_findings, effective_version, trim
 
 type IPAddress = IPv4Address | IPv6Address
 
@@ -65,7 +65,7 @@ __all__ = (
 def validate_relationship(rel: Relationship, *, version: KeaVersion | None = None) -> list[Finding]:
     """Every finding for one relationship (one `high-availability` entry). Fields are relative to it."""
     out = FindingCollector()
-    check_relationship(rel, effective_version(version), out)
+    collect_relationship_findings(rel, effective_version(version), out)
     return out.findings
 
 
@@ -84,7 +84,7 @@ def _check_list(rels: list[Relationship], version: KeaVersion, out: FindingColle
     if not _check_count(len(rels), version, out):
         return
     for index, rel in enumerate(rels):
-        check_relationship(rel, version, out.child(f'[{index}]'))
+        collect_relationship_findings(rel, version, out.child(f'[{index}]'))
     if len(rels) > 1 and version >= HUB_AND_SPOKE_SINCE:
         _check_hub(rels, version, out, None)
 
@@ -317,7 +317,7 @@ def _check_ha_list(raw: Any, version: KeaVersion, out: FindingCollector, dhcp_mt
             continue
         rel = Relationship.from_kea(entry)
         rels.append(rel)
-        check_relationship(rel, version, out.child(f'[{index}]'), raw=entry, dhcp_multi_threading=dhcp_mt)
+        collect_relationship_findings(rel, version, out.child(f'[{index}]'), raw=entry, dhcp_multi_threading=dhcp_mt)
     if hub and len(rels) > 1:
         _check_hub(rels, version, out, dhcp_mt)
     return rels

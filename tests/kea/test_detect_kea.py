@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kealab import KeaServer
+from kealab import LabServer
 from netbox_kea_ha.kea.client import KeaClient
 from netbox_kea_ha.kea.detect import detect
 from netbox_kea_ha.kea.ha import Relationship
@@ -23,12 +23,12 @@ pytestmark = pytest.mark.kea
 HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks'
 
 
-def _config(server: KeaServer) -> dict[str, Any]:
+def _config(server: LabServer) -> dict[str, Any]:
     with KeaClient(server.endpoint()) as client:
         return client.config_get().config
 
 
-def _check(servers: tuple[KeaServer, ...]) -> None:
+def _check(servers: tuple[LabServer, ...]) -> None:
     """Each server's running config: its relationship as configured, its own name and role, no error."""
     for server in servers:
         d = detect(_config(server))
@@ -51,34 +51,34 @@ def _check(servers: tuple[KeaServer, ...]) -> None:
         assert not [f for f in warnings(d.findings) if f.code.startswith('ha.response-delay')]
 
 
-def test_load_balancing_pair(lb_pair: tuple[KeaServer, ...]) -> None:
+def test_load_balancing_pair(lb_pair: tuple[LabServer, ...]) -> None:
     """Load-balancing primary and secondary."""
     _check(lb_pair)
 
 
-def test_load_balancing_with_backup(lb_trio: tuple[KeaServer, ...]) -> None:
+def test_load_balancing_with_backup(lb_trio: tuple[LabServer, ...]) -> None:
     """Load-balancing pair plus a backup: three peers, the backup detects itself as backup."""
     _check(lb_trio)
     assert detect(_config(lb_trio[2])).roles == ('backup',)
 
 
-def test_hot_standby_pair(hs_pair: tuple[KeaServer, ...]) -> None:
+def test_hot_standby_pair(hs_pair: tuple[LabServer, ...]) -> None:
     """Hot-standby primary and standby."""
     _check(hs_pair)
 
 
-def test_passive_backup(pb_pair: tuple[KeaServer, ...]) -> None:
+def test_passive_backup(pb_pair: tuple[LabServer, ...]) -> None:
     """Passive-backup primary and backup."""
     _check(pb_pair)
 
 
-def test_dhcp6_pair(lb6_pair: tuple[KeaServer, ...]) -> None:
+def test_dhcp6_pair(lb6_pair: tuple[LabServer, ...]) -> None:
     """A DHCPv6 load-balancing pair."""
     _check(lb6_pair)
 
 
 def test_basic_auth_pair_keeps_the_password_for_pushing_and_redacts_it_for_display(
-    lb_pair_auth: tuple[KeaServer, ...],
+    lb_pair_auth: tuple[LabServer, ...],
 ) -> None:
     """config-get returns the peers' passwords in clear: detection keeps them (needed to push), redaction hides."""
     _check(lb_pair_auth)
@@ -94,7 +94,7 @@ def test_basic_auth_pair_keeps_the_password_for_pushing_and_redacts_it_for_displ
     assert password not in json.dumps(redact_secrets(_config(server)))
 
 
-def test_raw_http_answer_text(lb_pair: tuple[KeaServer, ...]) -> None:
+def test_raw_http_answer_text(lb_pair: tuple[LabServer, ...]) -> None:
     """The raw HTTP body of config-get (a JSON list with one answer) is accepted as is."""
     server = lb_pair[1]
     body = httpx.post(server.ca_url, json={'command': 'config-get', 'service': [server.service]}, timeout=10).text

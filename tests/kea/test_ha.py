@@ -10,7 +10,7 @@ import pytest
 
 from tools.kea_source_facts import HA_PARSER, kea_fact
 
-from kealab import KeaServer
+from kealab import LabServer
 from netbox_kea_ha.kea.client import KeaClient
 from netbox_kea_ha.kea.detect import detect
 from netbox_kea_ha.kea.ha import (
@@ -167,7 +167,7 @@ def test_bounds_matchkea_source(tag: str) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _filled_in(server: KeaServer) -> tuple[Relationship, Relationship]:
+def _filled_in(server: LabServer) -> tuple[Relationship, Relationship]:
     with KeaClient(server.endpoint()) as client:
         running = detect(client.config_get().config).relationships[0]
     configured = server.relationship
@@ -176,7 +176,7 @@ def _filled_in(server: KeaServer) -> tuple[Relationship, Relationship]:
 
 
 @pytest.mark.kea
-def test_defaults_match_real_kea22(lb_pair: tuple[KeaServer, ...], hs_pair: tuple[KeaServer, ...]) -> None:
+def test_defaults_match_real_kea22(lb_pair: tuple[LabServer, ...], hs_pair: tuple[LabServer, ...]) -> None:
     """What Kea 2.2 fills in for parameters the lab left unset equals default_for(2.2, mode)."""
     for servers in (lb_pair, hs_pair):
         configured, running = _filled_in(servers[0])

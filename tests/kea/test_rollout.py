@@ -24,7 +24,7 @@ from netbox_kea_ha.kea.rollout import (
     config_test_is_unsafe,
     disruptive_changes,
     operational_state,
-    role_rank,
+    push_rank,
     rollout,
     settle_problem,
 )
@@ -82,7 +82,7 @@ def test_operational_states_and_order():
     assert operational_state('load-balancing', 'backup') == 'backup'
     assert operational_state('active-active', 'primary') is None
     roles = ['primary', None, 'backup', 'standby', 'secondary', 'backup']
-    assert sorted(roles, key=role_rank) == ['backup', 'backup', 'standby', 'secondary', 'primary', None]
+    assert sorted(roles, key=push_rank) == ['backup', 'backup', 'standby', 'secondary', 'primary', None]
 
 
 def test_disruptive_changes_are_named():

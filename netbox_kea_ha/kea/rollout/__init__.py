@@ -15,7 +15,7 @@ from .checks import (
     health_problem,
     missing_hooks,
     operational_state,
-    role_rank,
+    push_rank,
     settle_problem,
 )
 from .procedure import ClientFactory, RolloutError, Target, plan, rollout
@@ -38,7 +38,7 @@ __all__ = (
     'missing_hooks',
     'operational_state',
     'plan',
-    'role_rank',
+    'push_rank',
     'rollout',
     'settle_problem',
 )

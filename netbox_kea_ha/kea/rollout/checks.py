@@ -18,8 +18,8 @@ __all__ = (
     'missing_hooks',
     'named_relationship',
     'operational_state',
+    'push_rank',
     'relationships_disagree',
-    'role_rank',
     'settle_problem',
 )
 
@@ -39,7 +39,7 @@ def operational_state(mode: Any, role: Any) -> str | None:
         return None
 
 
-def role_rank(role: Any) -> int:
+def push_rank(role: Any) -> int:
     """Push order: backups first, then secondary/standby, the primary last (no role: after everything)."""
     return {HARole.BACKUP: 0, HARole.SECONDARY: 1, HARole.STANDBY: 1, HARole.PRIMARY: 2}.get(role, 3)
 

@@ -38,8 +38,8 @@ from .checks import (
     disruptive_changes,
     health_problem,
     missing_hooks,
+    push_rank,
     relationships_disagree,
-    role_rank,
 )
 from .peer import PeerState, Target, View, relationship_state, settled_text, unsettled
 from .report import PeerOutcome, Progress, ProgressCallback, RolloutReport, Step
@@ -503,7 +503,7 @@ class _Rollout:
             return self.finish(f'{problem}. Fix it first, or push with force.')
         if self.dry_run:
             return self.finish()
-        ordered = sorted(changed, key=lambda p: role_rank(p.role))
+        ordered = sorted(changed, key=lambda p: push_rank(p.role))
         if self.config_test and not self.test_configs(ordered):
             return self.finish()
         if disruptive:

@@ -18,8 +18,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .plugin_settings import FORBIDDEN_DIRS, get_setting
+
 __all__ = (
-    'FORBIDDEN_DIRS',
     'FORBIDDEN_ENV',
     'FORBIDDEN_ENV_PREFIXES',
     'REFERENCE_HELP',
@@ -38,8 +39,6 @@ _SALT = b'netbox-kea-ha'
 _INFO = b'netbox-kea-ha password encryption v1'
 _ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
-#: Directories no `file:` reference may point into, whatever `secret_reference_dirs` says (besides NetBox's own).
-FORBIDDEN_DIRS = ('/proc', '/sys', '/dev')
 #: Environment variables no `env:` reference may name (NetBox's settings and secrets), and their prefixes.
 FORBIDDEN_ENV = frozenset({'SECRET_KEY', 'API_TOKEN_PEPPERS', 'NETBOX_CONFIGURATION', 'DJANGO_SETTINGS_MODULE'})
 FORBIDDEN_ENV_PREFIXES = ('DB_', 'DATABASE', 'REDIS_', 'EMAIL_', 'SOCIAL_AUTH_', 'AUTH_LDAP_', 'SENTRY_')
@@ -88,8 +87,6 @@ def decrypt(token: str, key: str | None = None, what: str = 'the stored password
 
 
 def _reference_settings() -> tuple[list[str], list[str]]:
-    from .plugin_settings import get_setting
-
     return list(get_setting('secret_reference_dirs')), list(get_setting('secret_reference_env_prefixes'))
 
 

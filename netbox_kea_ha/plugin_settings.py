@@ -10,6 +10,7 @@ from .validators import absolute_path, host_error, path_error
 
 __all__ = (
     'DEFAULT_SETTINGS',
+    'FORBIDDEN_DIRS',
     'get_setting',
     'template_dirs',
     'validate_settings',
@@ -90,9 +91,12 @@ def _optional_host(value: Any) -> bool:
     return value is None or (isinstance(value, str) and host_error(value) is None)
 
 
-def _reference_dirs(value: Any) -> bool:
-    from .crypto import FORBIDDEN_DIRS
+#: Directories no `file:` password reference may point into, whatever `secret_reference_dirs` says (besides NetBox's
+#: own directory and configuration, which crypto.validate_reference finds at run time).
+FORBIDDEN_DIRS = ('/proc', '/sys', '/dev')
 
+
+def _reference_dirs(value: Any) -> bool:
     return _str_list(value) and all(
         not path_error(v) and absolute_path(v) == v and v != '/' and not any(_inside(v, d) for d in FORBIDDEN_DIRS)
         for v in value

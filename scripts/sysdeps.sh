@@ -7,6 +7,7 @@ PACKAGES=(
   postgresql redis-server              # NetBox's database and queue
   kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent kea-admin   # real Kea 2.2 for tests and the demo
   debootstrap zstd                     # Debian 13 roots with real Kea 2.6 and 3.0 for the tests (kealab/roots.py)
+  mmdebstrap uidmap                    # the same roots built without root, in a user namespace (kealab/roots.py)
 )
 
 missing=()

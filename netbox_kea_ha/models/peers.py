@@ -291,7 +291,7 @@ class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
 
     set_basic_auth_password.alters_data = True
 
-    def get_basic_auth_password(self):
+    def get_basic_auth_password(self) -> str | None:
         """The basic-auth password in clear, or None. Raises SecretError when it cannot be read."""
         return self.get_secret('basic_auth_password')
 

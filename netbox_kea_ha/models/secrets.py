@@ -5,6 +5,7 @@ goes (docs/security.md).
 
 import hashlib
 import json
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -79,14 +80,14 @@ class SecretsMixin:
         }
         return instance
 
-    def secret_destination(self, name):
+    def secret_destination(self, name: str) -> str:
         """Where the password `name` goes as the object stands now (a text; '' when it cannot go anywhere)."""
         raise NotImplementedError
 
-    def _secret_label(self, name):
+    def _secret_label(self, name: str) -> str:
         return f'the {name.replace("_", " ")} of {self._meta.verbose_name} {str(self)!r}'
 
-    def _given(self):
+    def _given(self) -> set[str]:
         if not hasattr(self, '_secrets_given'):
             self._secrets_given = set()
         return self._secrets_given
@@ -125,7 +126,7 @@ class SecretsMixin:
 
     clear_secret.alters_data = True
 
-    def secret_given(self, name):
+    def secret_given(self, name: str) -> bool:
         """True when this change gives the password or its reference: set, cleared or repeated (`mark_secret_given`),
         or a stored token or reference that differs from the one loaded from the database."""
         if name in self._given():
@@ -209,17 +210,17 @@ class SecretsMixin:
 
     save.alters_data = True
 
-    def has_secret(self, name):
+    def has_secret(self, name: str) -> bool:
         """True when the password is set, stored or as a reference."""
         storage, ref, _dest = self.secret_fields[name]
         return bool(getattr(self, storage) or getattr(self, ref))
 
-    def secret_withdrawn(self, name):
+    def secret_withdrawn(self, name: str) -> bool:
         """True when the password was withdrawn because its destination changed, and was not set again or cleared."""
         _storage, _ref, dest = self.secret_fields[name]
         return not self.has_secret(name) and bool(getattr(self, dest))
 
-    def secret_problem(self, name):
+    def secret_problem(self, name: str) -> str | None:
         """Why the password cannot be used as the object stands (withdrawn, or set for another destination), or
         None. Reads nothing: no decryption, no reference."""
         _storage, _ref, dest = self.secret_fields[name]
@@ -245,7 +246,7 @@ class SecretsMixin:
             )
         return None
 
-    def get_secret(self, name):
+    def get_secret(self, name: str) -> str | None:
         """
         The password in clear (decrypted, or read from its reference), or None when none is set. Raises SecretError
         if it cannot be read, or if it would go anywhere but where it was set for (`secret_problem`).
@@ -301,7 +302,7 @@ class ExtraSecretsMixin:
     were read for.
     """
 
-    def extra_secrets_destination(self):
+    def extra_secrets_destination(self) -> str:
         """Where the secrets of `extra_parameters` go (the model's own destination text)."""
         raise NotImplementedError
 
@@ -338,7 +339,7 @@ class ExtraSecretsMixin:
             return _("'{key}' is a secret and is not stored in extra parameters: {where}.").format(key=key, where=where)
         return None
 
-    def revealed_extra_parameters(self):
+    def revealed_extra_parameters(self) -> dict[str, Any]:
         """`extra_parameters` with the kept secrets put back (for a push). Raises SecretError when they were read for
         another destination, or cannot be decrypted."""
         kept = self._extra_secrets or {}

@@ -458,7 +458,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
 
     set_password.alters_data = True
 
-    def get_password(self):
+    def get_password(self) -> str | None:
         """The control-endpoint password in clear, or None. Raises SecretError when it cannot be read."""
         return self.get_secret('password')
 

@@ -8,7 +8,9 @@ and without a usable password on first use, so the change log says who changed w
 """
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -27,7 +29,7 @@ __all__ = (
 SYSTEM_USERNAME = 'netbox-kea-ha'
 
 
-def acting_user(user=None):
+def acting_user(user: Any = None) -> Any:
     """`user`, or the inactive system account for jobs that run on a schedule."""
     if user is not None:
         return user
@@ -39,7 +41,7 @@ def acting_user(user=None):
 
 
 @contextmanager
-def change_context(user=None):
+def change_context(user: Any = None) -> Iterator[Any]:
     """
     Track changes made inside the block as one request by `user` (or the system account); yields the request.
     NetBox's `event_tracking` leaves its context behind when the block raises; this always clears it, so a

@@ -7,9 +7,17 @@ A password withdrawn or set for another control endpoint (`SecretsMixin.secret_p
 unusable: no job reaches a server with credentials meant for somewhere else, nor without the ones it needs.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from ..crypto import SecretError
 from ..kea.client import Endpoint
 from ..plugin_settings import get_setting
+
+if TYPE_CHECKING:
+    from ..models import KeaServer
 
 __all__ = (
     'EndpointError',
@@ -22,7 +30,7 @@ class EndpointError(Exception):
     """A server's control endpoint cannot be built (no host, a password that cannot be read, a bad setting)."""
 
 
-def server_endpoint(server, timeout=None):
+def server_endpoint(server: KeaServer, timeout: float | None = None) -> Endpoint:
     """
     The `Endpoint` of a server's control API: its effective host, port, scheme, Control Agent service, basic auth,
     TLS files and the `request_timeout` setting (or `timeout` seconds). Raises EndpointError naming the server.
@@ -61,9 +69,11 @@ def server_endpoint(server, timeout=None):
         raise EndpointError(f'Kea server {server.name!r}: {exc}') from None
 
 
-def server_endpoints(servers, timeout=None):
+def server_endpoints(
+    servers: Iterable[KeaServer], timeout: float | None = None
+) -> dict[int, Endpoint | EndpointError]:
     """`{server.pk: Endpoint or EndpointError}` for many servers: one bad server does not stop the others."""
-    out = {}
+    out: dict[int, Endpoint | EndpointError] = {}
     for server in servers:
         try:
             out[server.pk] = server_endpoint(server, timeout=timeout)

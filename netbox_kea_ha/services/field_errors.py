@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS as _NON_FIELD_ERRORS
 
 from ..kea.findings import Finding
 from ..kea.ha import HA_PARAMETERS
@@ -23,8 +23,11 @@ __all__ = (
     'server_field',
 )
 
+#: Where a form error that belongs to no field goes.
+NON_FIELD_ERRORS: str = _NON_FIELD_ERRORS
+
 #: The model field of each HA parameter, by Kea key (`multi-threading.*` as a dotted key).
-_PARAMETER_ATTRS = {p.key: p.attr for p in HA_PARAMETERS}
+_PARAMETER_ATTRS: dict[str, str] = {p.key: p.attr for p in HA_PARAMETERS}
 #: The model field of each peer key with one.
 _PEER_FIELDS = {
     'name': 'name',

@@ -28,8 +28,12 @@ controls that Kea server, and must not move another server's credentials. It rep
 Secrets in keys no field models (Kea keeps unknown keys) are kept encrypted, never in `extra_parameters`.
 """
 
+from __future__ import annotations
+
 import ipaddress
 from dataclasses import dataclass, field
+from logging import Logger
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -42,10 +46,11 @@ from virtualization.models import VirtualMachine
 
 from ..choices import ControlSchemeChoices, HARoleChoices
 from ..crypto import SecretError
+from ..kea.answers import VersionInfo
 from ..kea.client import KeaClient
-from ..kea.detect import DetectionError, detect
+from ..kea.detect import Detection, DetectionError, detect
 from ..kea.exceptions import KeaError
-from ..kea.ha import HA_PARAMETERS, PEER_KEYS
+from ..kea.ha import HA_PARAMETERS, PEER_KEYS, KeaVersion, Peer, Relationship
 from ..kea.kea_url import parse_kea_url
 from ..models import HAPeer, HARelationship, KeaServer
 from ..models.peers import MODELLED_PEER_KEYS
@@ -53,6 +58,9 @@ from ..plugin_settings import get_setting
 from ..validators import json_bounds_error
 from .endpoints import EndpointError, server_endpoint
 from .locks import relationship_locks
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 __all__ = (
     'UNASSIGNED_TAG',
@@ -78,16 +86,16 @@ class _Denied(Exception):
 class _Access:
     """What the user who started the import may do (everything without a user: a command run from the shell)."""
 
-    def __init__(self, user=None):
+    def __init__(self, user: Any = None) -> None:
         self.user = user
 
-    def may(self, obj, action):
+    def may(self, obj: Model, action: str) -> bool:
         """Whether the user may `action` (`change`, `delete`) the saved object `obj`."""
         if self.user is None:
             return True
-        return type(obj).objects.restrict(self.user, action).filter(pk=obj.pk).exists()
+        return bool(type(obj).objects.restrict(self.user, action).filter(pk=obj.pk).exists())
 
-    def check_add(self, obj, saved=False):
+    def check_add(self, obj: Model, saved: bool = False) -> None:
         """Raise _Denied unless the user may add `obj` (before the save: the permission; after: its constraints)."""
         if self.user is None:
             return
@@ -106,25 +114,25 @@ class ImportReport:
     """What an import did: the server and its role(s), and the objects created, updated and left unchanged."""
 
     server: str
-    this_server_names: list = field(default_factory=list)
-    roles: list = field(default_factory=list)
+    this_server_names: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
     kea_version: str = ''
-    relationships: list = field(default_factory=list)
-    created: list = field(default_factory=list)
-    updated: list = field(default_factory=list)
-    unchanged: list = field(default_factory=list)
-    deleted: list = field(default_factory=list)
-    unassigned: list = field(default_factory=list)
-    findings: list = field(default_factory=list)
+    relationships: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unassigned: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
     #: What the import did not change, and why (permissions; endpoints and credentials of existing servers).
-    left_alone: list = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         """True when the import created, updated or deleted anything."""
         return bool(self.created or self.updated or self.deleted)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         """The report as job data."""
         return {
             'server': self.server,
@@ -141,23 +149,23 @@ class ImportReport:
             'left_alone': self.left_alone,
         }
 
-    def note(self, outcome, label):
+    def note(self, outcome: str, label: str) -> None:
         """Record `created` / `updated` / `unchanged` for an object label."""
         getattr(self, outcome).append(label)
 
-    def mark(self):
+    def mark(self) -> dict[str, int]:
         """Where each list stands now (to `rewind` to when the changes since are rolled back)."""
         names = ('created', 'updated', 'unchanged', 'deleted', 'unassigned', 'relationships', 'findings')
         return {name: len(getattr(self, name)) for name in names}
 
-    def rewind(self, mark):
+    def rewind(self, mark: dict[str, int]) -> None:
         """Forget what was recorded since `mark` (those changes were rolled back)."""
         for name, length in mark.items():
             del getattr(self, name)[length:]
 
 
-def read_server(server, timeout=None):
-    """(config-get arguments, Kea version text) of a server. Raises ImportFailed naming the server."""
+def read_server(server: KeaServer, timeout: float | None = None) -> tuple[dict[str, Any], VersionInfo]:
+    """(config-get arguments, Kea version) of a server. Raises ImportFailed naming the server."""
     try:
         endpoint = server_endpoint(server, timeout=timeout)
         with KeaClient(endpoint) as kea:
@@ -171,7 +179,9 @@ def read_server(server, timeout=None):
     return config, version
 
 
-def import_server(server, logger=None, timeout=None, user=None):
+def import_server(
+    server: KeaServer, logger: Logger | None = None, timeout: float | None = None, user: Any = None
+) -> ImportReport:
     """Read `server`'s running config and import its HA relationships as `user` may (see the module docstring)."""
     if logger:
         logger.info(f'reading the running config of {server} at {server.control_url}')
@@ -188,63 +198,18 @@ def import_server(server, logger=None, timeout=None, user=None):
 # --- helpers ----------------------------------------------------------------------------------------------------
 
 
-def _label(obj):
+def _label(obj: Model) -> str:
     return f'{obj._meta.verbose_name} {obj}'
 
 
-def _save(obj, values, report, access, secrets=None, extra=None):
-    """
-    Create, or update only what differs (snapshot first, so the change log shows the change), as `access` allows:
-    a creation the user may not make raises _Denied; a change they may not make is left alone and reported. Without
-    `full_clean()`: an import records what Kea runs, even a config the relationship rules would refuse in a form
-    (its findings are stored with it and shown on the relationship). `extra`: the `extra_parameters` Kea runs,
-    whose secrets are kept encrypted.
-    """
-    secrets = secrets or {}
-    if obj.pk is None:
-        access.check_add(obj)
-        for name, value in values.items():
-            setattr(obj, name, value)
-        if extra is not None:
-            obj.keep_extra_secrets(extra)
-        for name, value in secrets.items():
-            obj.set_secret(name, value)
-        obj.save()
-        access.check_add(obj, saved=True)
-        report.note('created', _label(obj))
-        return True
-    changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
-    secret_changes = {name: value for name, value in secrets.items() if _secret_differs(obj, name, value)}
-    extra_changed = extra is not None and _extra_differs(obj, extra)
-    if not changed and not secret_changes and not extra_changed:
-        report.note('unchanged', _label(obj))
-        return False
-    if not access.may(obj, 'change'):
-        names = [*changed, *secret_changes, *(['extra_parameters'] if extra_changed else [])]
-        report.left_alone.append(
-            f'{_label(obj)}: {", ".join(names)} differ from the running config, but you may not change it'
-        )
-        return False
-    obj.snapshot()
-    if extra_changed:
-        obj.keep_extra_secrets(extra)
-    for name, value in changed.items():
-        setattr(obj, name, value)
-    for name, value in secret_changes.items():
-        obj.set_secret(name, value)
-    obj.save()
-    report.note('updated', _label(obj))
-    return True
-
-
-def _extra_differs(obj, extra):
+def _extra_differs(obj: HAPeer | HARelationship, extra: dict[str, Any]) -> bool:
     try:
         return obj.revealed_extra_parameters() != extra
     except SecretError:  # kept for another destination, or unreadable: keep them again
         return True
 
 
-def _secret_differs(obj, name, value):
+def _secret_differs(obj: KeaServer | HAPeer, name: str, value: str) -> bool:
     if not value:
         return obj.has_secret(name)
     try:
@@ -253,7 +218,7 @@ def _secret_differs(obj, name, value):
         return True
 
 
-def _url_ip(url):
+def _url_ip(url: Any) -> str | None:
     """The IP of a peer URL's host, or None when it is not an IP literal."""
     try:
         parsed = parse_kea_url(str(url))
@@ -263,14 +228,14 @@ def _url_ip(url):
     return str(address) if address is not None else None
 
 
-def _url_port(url):
+def _url_port(url: Any) -> int | None:
     try:
         return parse_kea_url(str(url)).port or None
     except ValueError:
         return None
 
 
-def _host_of(ip):
+def _host_of(ip: IPAddress) -> Device | VirtualMachine | None:
     """The device or VM an IPAddress belongs to: through its interface, or as a primary/OOB IP."""
     assigned = ip.assigned_object
     if assigned is not None:
@@ -281,34 +246,17 @@ def _host_of(ip):
         found = model.objects.filter(primary_ip4=ip).first() or model.objects.filter(primary_ip6=ip).first()
         if found is not None:
             return found
-    oob = Device.objects.filter(oob_ip=ip).first()
-    return oob
+    return Device.objects.filter(oob_ip=ip).first()
 
 
-def _find_address(host):
+def _find_address(host: str) -> IPAddress | None:
     """The IPAddress of a host IP: one assigned to an interface first; None when NetBox does not know it."""
     candidates = list(IPAddress.objects.filter(address__net_host=host).order_by('pk'))
     assigned = [ip for ip in candidates if ip.assigned_object_id]
     return (assigned or candidates or [None])[0]
 
 
-def _unassigned_tag(access):
-    """The tag of unassigned partners (created on first use, if the user may add tags), or None."""
-    tag = Tag.objects.filter(slug=UNASSIGNED_TAG).first()
-    if tag is None:
-        if access.user is not None and not access.user.has_perm('extras.add_tag'):
-            return None
-        tag = Tag(
-            name='Kea HA: unassigned',
-            slug=UNASSIGNED_TAG,
-            color='ff9800',
-            description='A Kea server found by an import whose address is not assigned to a device or VM',
-        )
-        tag.save()
-    return tag
-
-
-def _host_fields(host):
+def _host_fields(host: Device | VirtualMachine | None) -> dict[str, Any]:
     if isinstance(host, Device):
         return {'device': host, 'virtual_machine': None}
     if isinstance(host, VirtualMachine):
@@ -316,7 +264,7 @@ def _host_fields(host):
     return {}
 
 
-def _free_name(candidate, family):
+def _free_name(candidate: str, family: str) -> str:
     names = [candidate, f'{candidate}-{family}'] + [f'{candidate}-{i}' for i in range(2, 100)]
     for name in names:
         if not KeaServer.objects.filter(name=name).exists():
@@ -324,7 +272,7 @@ def _free_name(candidate, family):
     raise ImportFailed(f'no free Kea server name for {candidate!r}')
 
 
-def _relationship_findings(detection, index, rel):
+def _relationship_findings(detection: Detection, index: int, rel: Relationship) -> list[dict[str, Any]]:
     """
     The detection's findings that concern relationship `index`, as the relationship stores them. Findings of one
     relationship are located in it (`Finding.relationship_index`; cross-relationship rules of a hub too) and go to
@@ -344,7 +292,7 @@ def _relationship_findings(detection, index, rel):
     return out
 
 
-def _parameters(rel, version, mode):
+def _parameters(rel: Relationship, version: KeaVersion | None, mode: Any) -> dict[str, Any]:
     """Model field values of the HA parameters: set only where they differ from Kea's default."""
     values = {}
     for parameter in HA_PARAMETERS:
@@ -355,14 +303,14 @@ def _parameters(rel, version, mode):
     return values
 
 
-def _state_machine(rel):
+def _state_machine(rel: Relationship) -> list[Any]:
     machine = rel.state_machine
     if isinstance(machine, dict) and isinstance(machine.get('states'), list):
         return list(machine['states'])
     return []
 
 
-def _match_relationship(server, rel):
+def _match_relationship(server: KeaServer, rel: Relationship) -> HARelationship | None:
     """The NetBox relationship this detected one is: the server's relationship sharing the most peer names."""
     names = {str(p.name) for p in rel.peers}
     best, best_overlap = None, 0
@@ -373,7 +321,7 @@ def _match_relationship(server, rel):
     return best
 
 
-def _new_relationship_name(rel):
+def _new_relationship_name(rel: Relationship) -> str:
     base = ' / '.join(str(p.name) for p in rel.peers) or 'imported'
     name = base[:100]
     suffix = 2
@@ -383,193 +331,15 @@ def _new_relationship_name(rel):
     return name
 
 
-# --- the import ---------------------------------------------------------------------------------------------------
+def _peer_extra(peer: Peer) -> dict[str, Any]:
+    extra = {key: getattr(peer, key.replace('-', '_')) for key in PEER_KEYS if key not in MODELLED_PEER_KEYS}
+    extra = {key: value for key, value in extra.items() if value is not None}
+    return extra | dict(peer.extra)
 
 
-def apply_detection(server, detection, kea_version='', logger=None, user=None):
-    """
-    Make NetBox match a `Detection` of `server`'s running config, as far as `user` may (None: a command run from
-    the shell, which may do everything); an ImportReport. One transaction, and a savepoint per relationship.
-    """
-    report = ImportReport(server=str(server), kea_version=kea_version)
-    access = _Access(user)
-    if detection.family != server.family:
-        raise ImportFailed(
-            f'{server} is a {server.family} server in NetBox, but its running config is a {detection.family} config'
-        )
-    if not detection.has_ha:
-        raise ImportFailed(
-            f'{server} runs no HA relationship: its running config has no {"libdhcp_ha.so"} entry with a '
-            'high-availability list in hooks-libraries'
-        )
-    version = detection.kea_version
-    # Not while a sync or restore of one of the server's relationships pushes (RelationshipBusy, at once).
-    with relationship_locks(HARelationship.objects.filter(peers__server=server)), transaction.atomic():
-        server = KeaServer.objects.select_for_update().get(pk=server.pk)
-        for index, (rel, name, role) in enumerate(
-            zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)
-        ):
-            if role is None:
-                raise ImportFailed(
-                    f'{server}: this-server-name {name!r} names no peer of relationship {index + 1} '
-                    f'(peers: {", ".join(str(p.name) for p in rel.peers)}); Kea refuses such a config'
-                )
-            for what, value in (('relationship', rel.extra), *((f'peer {p.name}', _peer_extra(p)) for p in rel.peers)):
-                if message := json_bounds_error(value):
-                    raise ImportFailed(
-                        f'{server}: the unmodelled keys of {what} in relationship {index + 1} {message}: '
-                        'too large to store'
-                    )
-            report.this_server_names.append(name)
-            report.roles.append(role)
-        # The server first: its tag decides how its peers are named.
-        server_values = {'kea_version': kea_version or server.kea_version}
-        tags = set(report.this_server_names)
-        if len(tags) == 1:
-            tag = tags.pop()
-            server_values['server_tag'] = '' if tag == server.name and not server.server_tag else tag
-        if detection.hooks_dir and server.hooks_dir != detection.hooks_dir:
-            # Blank follows the hooks_dir setting: keep it blank when the setting already says the same.
-            server_values['hooks_dir'] = '' if detection.hooks_dir == get_setting('hooks_dir') else detection.hooks_dir
-        seen = {'last_seen': timezone.now()}
-        if not access.may(server, 'change'):
-            # What the server runs is recorded (like its state); what NetBox intends for it is left alone.
-            seen['kea_version'] = server_values.pop('kea_version')
-        _save(server, server_values, report, access)
-        KeaServer.objects.filter(pk=server.pk).update(**seen)
-        for index, (rel, name, role) in enumerate(
-            zip(detection.relationships, detection.this_server_names, detection.roles, strict=True)
-        ):
-            if logger:
-                logger.info(f'{server} is peer {name!r} ({role}) of a {rel.mode} relationship')
-            mark = report.mark()
-            try:
-                with transaction.atomic():
-                    _import_relationship(server, detection, index, rel, name, version, report, logger, access)
-            except _Denied as exc:
-                report.rewind(mark)
-                peers = ' / '.join(str(p.name) for p in rel.peers)
-                report.left_alone.append(f'relationship {index + 1} ({peers}): {exc}; nothing of it was imported')
-    for line in report.left_alone:
-        if logger:
-            logger.warning(f'left alone: {line}')
-    if logger:
-        logger.info(
-            f'created {len(report.created)}, updated {len(report.updated)}, deleted {len(report.deleted)}, '
-            f'unchanged {len(report.unchanged)}, left alone {len(report.left_alone)}'
-        )
-    return report
-
-
-def _import_relationship(server, detection, index, rel, this_name, version, report, logger, access):
-    relationship = _match_relationship(server, rel)
-    me = rel.peer(this_name)
-    if relationship is not None and me is not None and me.role != HARoleChoices.PRIMARY:
-        mine = relationship.peers.filter(server=server).first()
-        if mine is not None and mine.role == HARoleChoices.PRIMARY:
-            raise ImportFailed(
-                f'{server} is the primary of {relationship} in NetBox, but its this-server-name {this_name!r} names '
-                f"the peer whose role is {me.role}: the primary's this-server-name must name the primary peer"
-            )
-    if relationship is None:
-        relationship = HARelationship(name=_new_relationship_name(rel))
-    values = {
-        'mode': str(rel.mode),
-        'state_machine': _state_machine(rel),
-        'findings': _relationship_findings(detection, index, rel),
-        **_parameters(rel, version, rel.mode),
-    }
-    _save(relationship, values, report, access, extra=dict(rel.extra))
-    report.relationships.append(relationship.name)
-    report.findings.extend(
-        f'{relationship}: {f["severity"]}: {f["message"]}' + (f' ({f["field"]})' if f['field'] else '')
-        for f in values['findings']
-    )
-
-    existing = {p.effective_name: p for p in relationship.peers.select_related('server__address')}
-    plan = []
-    for peer in rel.peers:
-        if str(peer.name) == this_name:
-            target = server
-        elif str(peer.name) in existing:
-            target = existing[str(peer.name)].server
-        else:
-            target = None
-        plan.append((peer, target))
-    used = {t.pk for _, t in plan if t is not None}
-    resolved = []
-    for peer, target in plan:
-        if target is None:
-            target = _partner(server, rel, peer, version, report, logger, access, exclude=used)
-            used.add(target.pk)
-        elif target.pk != server.pk:
-            _update_partner(target, rel, peer, version, report, access)
-        resolved.append((peer, target))
-
-    wanted = {target.pk for _, target in resolved}
-    for stale in relationship.peers.exclude(server__in=wanted):
-        label = _label(stale)
-        if not access.may(stale, 'delete'):
-            report.left_alone.append(f'{label}: not in the running config any more, but you may not delete it')
-            continue
-        stale.snapshot()
-        stale.delete()
-        report.deleted.append(label)
-    for peer, target in resolved:
-        _import_peer(relationship, peer, target, report, access)
-
-
-def _partner(server, rel, peer, version, report, logger, access, exclude):
-    """The KeaServer of a partner peer: found by its URL's host, or created (with the address, if need be)."""
-    host = _url_ip(peer.url)
-    if host is None:
-        raise ImportFailed(f'peer {peer.name!r} has no IP literal in its URL {peer.url!r}; Kea refuses such a config')
-    known = (
-        KeaServer.objects.filter(address__address__net_host=host, family=server.family)
-        .exclude(pk__in=exclude)
-        .order_by('pk')
-        .first()
-    )
-    if known is not None:
-        if not access.may(known, 'change'):
-            raise _Denied(
-                f'the running config names Kea server {known} (at {host}) as peer {str(peer.name)!r}, and you may not '
-                'change that server: it is not linked into a relationship'
-            )
-        _update_partner(known, rel, peer, version, report, access)
-        return known
-    address = _find_address(host)
-    if address is None:
-        prefix = 32 if ipaddress.ip_address(host).version == 4 else 128
-        address = IPAddress(
-            address=f'{host}/{prefix}',
-            description=f'Kea HA peer {peer.name}, created by an import of {server}',
-        )
-        address.full_clean()
-        access.check_add(address)
-        address.save()
-        access.check_add(address, saved=True)
-        report.note('created', _label(address))
-    host_obj = _host_of(address)
-    partner = KeaServer(
-        name=_free_name(host_obj.name if host_obj is not None else str(peer.name), server.family),
-        address=address,
-        family=server.family,
-        control_kind=server.control_kind,
-        **_host_fields(host_obj),
-    )
-    values, secrets = _partner_values(partner, rel, peer, version)
-    _save(partner, values | _partner_endpoint(partner, rel, peer, version), report, access, secrets=secrets)
-    _flag(partner, host_obj is None, report, access)
-    if logger:
-        where = f'on {host_obj}' if host_obj is not None else 'not assigned to a device or VM'
-        logger.info(f'partner {peer.name!r} ({peer.role}) is {partner} at {host}, {where}')
-    return partner
-
-
-def _partner_endpoint(partner, rel, peer, version):
+def _partner_endpoint(partner: KeaServer, rel: Relationship, peer: Peer, version: KeaVersion | None) -> dict[str, Any]:
     """Control scheme, port and user a partner's peer entry says (a new partner takes them)."""
-    values = {}
+    values: dict[str, Any] = {}
     url = urlsplit(str(peer.url))
     if url.scheme in ControlSchemeChoices.values():
         values['control_scheme'] = url.scheme
@@ -583,7 +353,7 @@ def _partner_endpoint(partner, rel, peer, version):
     return values
 
 
-def _partner_values(partner, rel, peer, version):
+def _partner_values(partner: KeaServer, peer: Peer) -> tuple[dict[str, Any], dict[str, str]]:
     """The tag (and, for a new partner, the password) a partner takes from its peer entry."""
     values = {}
     if str(peer.name) != partner.name:
@@ -597,63 +367,347 @@ def _partner_values(partner, rel, peer, version):
     return values, secrets
 
 
-def _update_partner(partner, rel, peer, version, report, access):
-    values, _ = _partner_values(partner, rel, peer, version)
-    if not partner.device_id and not partner.virtual_machine_id and partner.address_id:
-        values.update(_host_fields(_host_of(partner.address)))
-    endpoint = {
-        name: value for name, value in _partner_endpoint(partner, rel, peer, version).items() if name != 'username'
-    }
-    if endpoint:
-        said = ', '.join(f'{name} {"(the setting)" if value is None else value}' for name, value in endpoint.items())
-        report.left_alone.append(
-            f'{_label(partner)}: the running config reaches it with {said}; an import never changes the control '
-            'endpoint or credentials of an existing server (change them on the server if they are right)'
-        )
-    _save(partner, values, report, access)
-    _flag(partner, not (partner.device_id or partner.virtual_machine_id), report, access)
-
-
-def _flag(partner, unassigned, report, access):
-    tagged = partner.tags.filter(slug=UNASSIGNED_TAG).exists()
-    if unassigned:
-        report.unassigned.append(str(partner))
-    if unassigned == tagged:
-        return
-    if not access.may(partner, 'change'):
-        report.left_alone.append(f'{_label(partner)}: tag {UNASSIGNED_TAG} not updated: you may not change it')
-        return
-    tag = _unassigned_tag(access)
+def _unassigned_tag(access: _Access) -> Tag | None:
+    """The tag of unassigned partners (created on first use, if the user may add tags), or None."""
+    tag = Tag.objects.filter(slug=UNASSIGNED_TAG).first()
     if tag is None:
-        report.left_alone.append(f'{_label(partner)}: not tagged {UNASSIGNED_TAG}: you may not add that tag')
-        return
-    partner.snapshot()
-    if unassigned:
-        partner.tags.add(tag)
-    else:
-        partner.tags.remove(tag)
+        if access.user is not None and not access.user.has_perm('extras.add_tag'):
+            return None
+        tag = Tag(
+            name='Kea HA: unassigned',
+            slug=UNASSIGNED_TAG,
+            color='ff9800',
+            description='A Kea server found by an import whose address is not assigned to a device or VM',
+        )
+        tag.save()
+    return tag
 
 
-def _peer_extra(peer):
-    extra = {key: getattr(peer, key.replace('-', '_')) for key in PEER_KEYS if key not in MODELLED_PEER_KEYS}
-    extra = {key: value for key, value in extra.items() if value is not None}
-    return extra | dict(peer.extra)
+# --- the import ---------------------------------------------------------------------------------------------------
 
 
-def _import_peer(relationship, peer, target, report, access):
-    record = HAPeer.objects.filter(relationship=relationship, server=target).first()
-    if record is None:
-        record = HAPeer(relationship=relationship, server=target)
-    record.server = target
-    name = '' if str(peer.name) == target.effective_server_tag else str(peer.name)
-    values = {
-        'name': name,
-        'role': str(peer.role),
-        'auto_failover': peer.auto_failover if isinstance(peer.auto_failover, bool) else None,
-        'basic_auth_user': str(peer.basic_auth_user) if peer.basic_auth_user else '',
-    }
-    probe = HAPeer(relationship=relationship, server=target, name=name)
-    derived = probe.derived_url
-    values['url'] = '' if str(peer.url) == derived else str(peer.url)
-    secrets = {'basic_auth_password': str(peer.basic_auth_password) if peer.basic_auth_password else ''}
-    _save(record, values, report, access, secrets=secrets, extra=_peer_extra(peer))
+def apply_detection(
+    server: KeaServer,
+    detection: Detection,
+    kea_version: str = '',
+    logger: Logger | None = None,
+    user: Any = None,
+) -> ImportReport:
+    """
+    Make NetBox match a `Detection` of `server`'s running config, as far as `user` may (None: a command run from
+    the shell, which may do everything); an ImportReport. One transaction, and a savepoint per relationship.
+    """
+    if detection.family != server.family:
+        raise ImportFailed(
+            f'{server} is a {server.family} server in NetBox, but its running config is a {detection.family} config'
+        )
+    if not detection.has_ha:
+        raise ImportFailed(
+            f'{server} runs no HA relationship: its running config has no {"libdhcp_ha.so"} entry with a '
+            'high-availability list in hooks-libraries'
+        )
+    # Not while a sync or restore of one of the server's relationships pushes (RelationshipBusy, at once).
+    with relationship_locks(HARelationship.objects.filter(peers__server=server)), transaction.atomic():
+        work = _Import(
+            KeaServer.objects.select_for_update().get(pk=server.pk),
+            detection,
+            ImportReport(server=str(server), kea_version=kea_version),
+            _Access(user),
+            logger,
+        )
+        work.run(kea_version)
+    return work.report
+
+
+@dataclass
+class _Import:
+    """One import: the server, what its running config says, what the user may do, and what was done."""
+
+    server: KeaServer
+    detection: Detection
+    report: ImportReport
+    access: _Access
+    logger: Logger | None = None
+
+    @property
+    def version(self) -> KeaVersion | None:
+        """The Kea version the running config was detected for."""
+        return self.detection.kea_version
+
+    def log(self, message: str, level: str = 'info') -> None:
+        """A line of the job log."""
+        if self.logger:
+            getattr(self.logger, level)(message)
+
+    def run(self, kea_version: str) -> None:
+        """The whole import (inside the transaction)."""
+        server, detection, report = self.server, self.detection, self.report
+        entries = list(zip(detection.relationships, detection.this_server_names, detection.roles, strict=True))
+        for index, (rel, name, role) in enumerate(entries):
+            if role is None:
+                raise ImportFailed(
+                    f'{server}: this-server-name {name!r} names no peer of relationship {index + 1} '
+                    f'(peers: {", ".join(str(p.name) for p in rel.peers)}); Kea refuses such a config'
+                )
+            for what, value in (('relationship', rel.extra), *((f'peer {p.name}', _peer_extra(p)) for p in rel.peers)):
+                if message := json_bounds_error(value):
+                    raise ImportFailed(
+                        f'{server}: the unmodelled keys of {what} in relationship {index + 1} {message}: '
+                        'too large to store'
+                    )
+            report.this_server_names.append(name)
+            report.roles.append(role)
+        self.import_server_fields(kea_version)
+        for index, (rel, name, role) in enumerate(entries):
+            self.log(f'{server} is peer {name!r} ({role}) of a {rel.mode} relationship')
+            mark = report.mark()
+            try:
+                with transaction.atomic():
+                    self.import_relationship(index, rel, name)
+            except _Denied as exc:
+                report.rewind(mark)
+                peers = ' / '.join(str(p.name) for p in rel.peers)
+                report.left_alone.append(f'relationship {index + 1} ({peers}): {exc}; nothing of it was imported')
+        for line in report.left_alone:
+            self.log(f'left alone: {line}', 'warning')
+        self.log(
+            f'created {len(report.created)}, updated {len(report.updated)}, deleted {len(report.deleted)}, '
+            f'unchanged {len(report.unchanged)}, left alone {len(report.left_alone)}'
+        )
+
+    def import_server_fields(self, kea_version: str) -> None:
+        """The server first: its tag decides how its peers are named."""
+        server = self.server
+        values: dict[str, Any] = {'kea_version': kea_version or server.kea_version}
+        tags = set(self.report.this_server_names)
+        if len(tags) == 1:
+            tag = tags.pop()
+            values['server_tag'] = '' if tag == server.name and not server.server_tag else tag
+        hooks_dir = self.detection.hooks_dir
+        if hooks_dir and server.hooks_dir != hooks_dir:
+            # Blank follows the hooks_dir setting: keep it blank when the setting already says the same.
+            values['hooks_dir'] = '' if hooks_dir == get_setting('hooks_dir') else hooks_dir
+        seen: dict[str, Any] = {'last_seen': timezone.now()}
+        if not self.access.may(server, 'change'):
+            # What the server runs is recorded (like its state); what NetBox intends for it is left alone.
+            seen['kea_version'] = values.pop('kea_version')
+        self.save(server, values)
+        KeaServer.objects.filter(pk=server.pk).update(**seen)
+
+    def save(
+        self,
+        obj: Any,
+        values: dict[str, Any],
+        secrets: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> bool:
+        """
+        Create, or update only what differs (snapshot first, so the change log shows the change), as the user may:
+        a creation they may not make raises _Denied; a change they may not make is left alone and reported. Without
+        `full_clean()`: an import records what Kea runs, even a config the relationship rules would refuse in a
+        form (its findings are stored with it and shown on the relationship). `extra`: the `extra_parameters` Kea
+        runs, whose secrets are kept encrypted.
+        """
+        secrets = secrets or {}
+        report = self.report
+        if obj.pk is None:
+            self.access.check_add(obj)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            if extra is not None:
+                obj.keep_extra_secrets(extra)
+            for name, value in secrets.items():
+                obj.set_secret(name, value)
+            obj.save()
+            self.access.check_add(obj, saved=True)
+            report.note('created', _label(obj))
+            return True
+        changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
+        secret_changes = {name: value for name, value in secrets.items() if _secret_differs(obj, name, value)}
+        extra_changed = extra is not None and _extra_differs(obj, extra)
+        if not changed and not secret_changes and not extra_changed:
+            report.note('unchanged', _label(obj))
+            return False
+        if not self.access.may(obj, 'change'):
+            names = [*changed, *secret_changes, *(['extra_parameters'] if extra_changed else [])]
+            report.left_alone.append(
+                f'{_label(obj)}: {", ".join(names)} differ from the running config, but you may not change it'
+            )
+            return False
+        obj.snapshot()
+        if extra_changed:
+            obj.keep_extra_secrets(extra)
+        for name, value in changed.items():
+            setattr(obj, name, value)
+        for name, value in secret_changes.items():
+            obj.set_secret(name, value)
+        obj.save()
+        report.note('updated', _label(obj))
+        return True
+
+    def import_relationship(self, index: int, rel: Relationship, this_name: str) -> None:
+        """One relationship of the running config: the relationship, its partners and its peers."""
+        server, report = self.server, self.report
+        relationship = _match_relationship(server, rel)
+        me = rel.peer(this_name)
+        if relationship is not None and me is not None and me.role != HARoleChoices.PRIMARY:
+            mine = relationship.peers.filter(server=server).first()
+            if mine is not None and mine.role == HARoleChoices.PRIMARY:
+                raise ImportFailed(
+                    f'{server} is the primary of {relationship} in NetBox, but its this-server-name {this_name!r} '
+                    f"names the peer whose role is {me.role}: the primary's this-server-name must name the primary "
+                    'peer'
+                )
+        if relationship is None:
+            relationship = HARelationship(name=_new_relationship_name(rel))
+        values = {
+            'mode': str(rel.mode),
+            'state_machine': _state_machine(rel),
+            'findings': _relationship_findings(self.detection, index, rel),
+            **_parameters(rel, self.version, rel.mode),
+        }
+        self.save(relationship, values, extra=dict(rel.extra))
+        report.relationships.append(relationship.name)
+        report.findings.extend(
+            f'{relationship}: {f["severity"]}: {f["message"]}' + (f' ({f["field"]})' if f['field'] else '')
+            for f in values['findings']
+        )
+
+        existing = {p.effective_name: p for p in relationship.peers.select_related('server__address')}
+        plan: list[tuple[Peer, KeaServer | None]] = []
+        for peer in rel.peers:
+            if str(peer.name) == this_name:
+                plan.append((peer, server))
+            elif str(peer.name) in existing:
+                plan.append((peer, existing[str(peer.name)].server))
+            else:
+                plan.append((peer, None))
+        used = {t.pk for _, t in plan if t is not None}
+        resolved = []
+        for peer, target in plan:
+            if target is None:
+                target = self.partner(rel, peer, exclude=used)
+                used.add(target.pk)
+            elif target.pk != server.pk:
+                self.update_partner(target, rel, peer)
+            resolved.append((peer, target))
+
+        wanted = {target.pk for _, target in resolved}
+        for stale in relationship.peers.exclude(server__in=wanted):
+            label = _label(stale)
+            if not self.access.may(stale, 'delete'):
+                report.left_alone.append(f'{label}: not in the running config any more, but you may not delete it')
+                continue
+            stale.snapshot()
+            stale.delete()
+            report.deleted.append(label)
+        for peer, target in resolved:
+            self.import_peer(relationship, peer, target)
+
+    def partner(self, rel: Relationship, peer: Peer, exclude: set[int]) -> KeaServer:
+        """The KeaServer of a partner peer: found by its URL's host, or created (with the address, if need be)."""
+        server, report = self.server, self.report
+        host = _url_ip(peer.url)
+        if host is None:
+            raise ImportFailed(
+                f'peer {peer.name!r} has no IP literal in its URL {peer.url!r}; Kea refuses such a config'
+            )
+        known: KeaServer | None = (
+            KeaServer.objects.filter(address__address__net_host=host, family=server.family)
+            .exclude(pk__in=exclude)
+            .order_by('pk')
+            .first()
+        )
+        if known is not None:
+            if not self.access.may(known, 'change'):
+                raise _Denied(
+                    f'the running config names Kea server {known} (at {host}) as peer {str(peer.name)!r}, and you '
+                    'may not change that server: it is not linked into a relationship'
+                )
+            self.update_partner(known, rel, peer)
+            return known
+        address = _find_address(host)
+        if address is None:
+            prefix = 32 if ipaddress.ip_address(host).version == 4 else 128
+            address = IPAddress(
+                address=f'{host}/{prefix}',
+                description=f'Kea HA peer {peer.name}, created by an import of {server}',
+            )
+            address.full_clean()
+            self.access.check_add(address)
+            address.save()
+            self.access.check_add(address, saved=True)
+            report.note('created', _label(address))
+        host_obj = _host_of(address)
+        partner = KeaServer(
+            name=_free_name(host_obj.name if host_obj is not None else str(peer.name), server.family),
+            address=address,
+            family=server.family,
+            control_kind=server.control_kind,
+            **_host_fields(host_obj),
+        )
+        values, secrets = _partner_values(partner, peer)
+        self.save(partner, values | _partner_endpoint(partner, rel, peer, self.version), secrets=secrets)
+        self.flag(partner, host_obj is None)
+        where = f'on {host_obj}' if host_obj is not None else 'not assigned to a device or VM'
+        self.log(f'partner {peer.name!r} ({peer.role}) is {partner} at {host}, {where}')
+        return partner
+
+    def update_partner(self, partner: KeaServer, rel: Relationship, peer: Peer) -> None:
+        """An existing partner: its tag and host as the config says, never its control endpoint or credentials."""
+        values, _ = _partner_values(partner, peer)
+        if not partner.device_id and not partner.virtual_machine_id and partner.address_id:
+            values.update(_host_fields(_host_of(partner.address)))
+        endpoint = {
+            name: value
+            for name, value in _partner_endpoint(partner, rel, peer, self.version).items()
+            if name != 'username'
+        }
+        if endpoint:
+            said = ', '.join(
+                f'{name} {"(the setting)" if value is None else value}' for name, value in endpoint.items()
+            )
+            self.report.left_alone.append(
+                f'{_label(partner)}: the running config reaches it with {said}; an import never changes the control '
+                'endpoint or credentials of an existing server (change them on the server if they are right)'
+            )
+        self.save(partner, values)
+        self.flag(partner, not (partner.device_id or partner.virtual_machine_id))
+
+    def flag(self, partner: KeaServer, unassigned: bool) -> None:
+        """Tag (or untag) a partner whose address is on no device or VM."""
+        tagged = partner.tags.filter(slug=UNASSIGNED_TAG).exists()
+        if unassigned:
+            self.report.unassigned.append(str(partner))
+        if unassigned == tagged:
+            return
+        if not self.access.may(partner, 'change'):
+            self.report.left_alone.append(f'{_label(partner)}: tag {UNASSIGNED_TAG} not updated: you may not change it')
+            return
+        tag = _unassigned_tag(self.access)
+        if tag is None:
+            self.report.left_alone.append(f'{_label(partner)}: not tagged {UNASSIGNED_TAG}: you may not add that tag')
+            return
+        partner.snapshot()
+        if unassigned:
+            partner.tags.add(tag)
+        else:
+            partner.tags.remove(tag)
+
+    def import_peer(self, relationship: HARelationship, peer: Peer, target: KeaServer) -> None:
+        """The peer `target` is in `relationship`, as the config says."""
+        record = HAPeer.objects.filter(relationship=relationship, server=target).first()
+        if record is None:
+            record = HAPeer(relationship=relationship, server=target)
+        record.server = target
+        name = '' if str(peer.name) == target.effective_server_tag else str(peer.name)
+        values = {
+            'name': name,
+            'role': str(peer.role),
+            'auto_failover': peer.auto_failover if isinstance(peer.auto_failover, bool) else None,
+            'basic_auth_user': str(peer.basic_auth_user) if peer.basic_auth_user else '',
+        }
+        probe = HAPeer(relationship=relationship, server=target, name=name)
+        values['url'] = '' if str(peer.url) == probe.derived_url else str(peer.url)
+        secrets = {'basic_auth_password': str(peer.basic_auth_password) if peer.basic_auth_password else ''}
+        self.save(record, values, secrets=secrets, extra=_peer_extra(peer))

@@ -7,9 +7,16 @@ database connection: they work across RQ workers on any number of hosts, and Pos
 dies. A second job does not wait: it fails at once with `RelationshipBusy`, naming the relationship.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 from django_pglocks import advisory_lock
+
+if TYPE_CHECKING:
+    from ..models import HARelationship
 
 __all__ = (
     'LOCK_CLASS',
@@ -25,18 +32,18 @@ LOCK_CLASS = 0x4B654841
 class RelationshipBusy(Exception):
     """Another sync or restore of the relationship is running."""
 
-    def __init__(self, relationship):
+    def __init__(self, relationship: HARelationship) -> None:
         super().__init__(f'a sync or restore of {relationship} is already running; try again when it has finished')
         self.relationship = relationship
 
 
-def lock_key(relationship):
+def lock_key(relationship: HARelationship) -> tuple[int, int]:
     """The advisory lock key of a relationship: (LOCK_CLASS, its id)."""
     return (LOCK_CLASS, int(relationship.pk))
 
 
 @contextmanager
-def relationship_locks(relationships):
+def relationship_locks(relationships: Iterable[HARelationship]) -> Iterator[list[HARelationship]]:
     """
     Hold the lock of every relationship given (in id order), or raise RelationshipBusy for the first one another
     job holds (releasing those already taken).

@@ -7,6 +7,8 @@ them out with their paths and `join_secrets` puts them back; `seal` / `unseal` h
 """
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from ..crypto import decrypt, encrypt
 
@@ -16,15 +18,16 @@ __all__ = (
 )
 
 
-def seal(secrets_by_name):
+def seal(secrets_by_name: Mapping[str, Any]) -> str:
     """Encrypt `{name: [(path, value), ...]}` into one token ('' when there is nothing secret)."""
     if not any(secrets_by_name.values()):
         return ''
     return encrypt(json.dumps(secrets_by_name))
 
 
-def unseal(token, what='the secrets of a config snapshot'):
+def unseal(token: str, what: str = 'the secrets of a config snapshot') -> dict[str, Any]:
     """The inverse of `seal` (`{}` for ''). Raises SecretError naming `what` when the key is wrong."""
     if not token:
         return {}
-    return json.loads(decrypt(token, what=what))
+    secrets: dict[str, Any] = json.loads(decrypt(token, what=what))
+    return secrets

@@ -6,10 +6,18 @@ Config snapshots: record a server's running config before NetBox pushes to it, a
 snapshot page shows the normalised diff of the two redacted configs (`kea.diff`).
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from ..choices import SnapshotActionChoices, SnapshotResultChoices
 from ..kea.redact import join_secrets, split_secrets
 from ..models import ConfigSnapshot
 from .secrets import seal, unseal
+
+if TYPE_CHECKING:
+    from ..models import HARelationship, KeaServer
 
 __all__ = (
     'finish_snapshot',
@@ -19,17 +27,17 @@ __all__ = (
 
 
 def take_snapshot(
-    server,
-    before,
-    after=None,
+    server: KeaServer,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any] | None = None,
     *,
-    relationship=None,
-    user=None,
-    job=None,
-    action=SnapshotActionChoices.SYNC,
-    restored_from=None,
-    message='',
-):
+    relationship: HARelationship | None = None,
+    user: Any = None,
+    job: Any = None,
+    action: str = SnapshotActionChoices.SYNC,
+    restored_from: ConfigSnapshot | None = None,
+    message: str = '',
+) -> ConfigSnapshot:
     """Save a pending snapshot of `server`: its running config `before` and the config about to be pushed."""
     before_redacted, before_secrets = split_secrets(before)
     after_redacted, after_secrets = split_secrets(after) if after is not None else (None, [])
@@ -51,7 +59,7 @@ def take_snapshot(
     return snapshot
 
 
-def finish_snapshot(snapshot, result, message=''):
+def finish_snapshot(snapshot: ConfigSnapshot, result: str, message: str = '') -> ConfigSnapshot:
     """Record how the push ended (`SnapshotResultChoices`) and why."""
     snapshot.result = result
     snapshot.message = message or ''
@@ -59,7 +67,7 @@ def finish_snapshot(snapshot, result, message=''):
     return snapshot
 
 
-def snapshot_config(snapshot, which='before'):
+def snapshot_config(snapshot: ConfigSnapshot, which: str = 'before') -> dict[str, Any] | None:
     """The real config of a snapshot (`before` or `after`), secrets put back. Raises SecretError if it cannot."""
     if which not in ('before', 'after'):
         raise ValueError(f"which must be 'before' or 'after', not {which!r}")
@@ -67,4 +75,5 @@ def snapshot_config(snapshot, which='before'):
     if redacted is None:
         return None
     secrets = unseal(snapshot._secrets, what=f'the secrets of config snapshot {snapshot.pk}')
-    return join_secrets(redacted, secrets.get(which, []))
+    config: dict[str, Any] = join_secrets(redacted, secrets.get(which, []))
+    return config

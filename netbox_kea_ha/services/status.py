@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ..choices import ConfigDriftChoices
 from ..crypto import SecretError
-from ..kea.client import AsyncKeaClient, KeaConfig
+from ..kea.client import AsyncKeaClient, Endpoint, KeaConfig
 from ..kea.diff import diff_configs
 from ..kea.ha import HAState, KeaVersion
 from ..kea.intent import Intent
@@ -164,11 +164,11 @@ def read_servers(
             version = (await kea.version_get()).text.splitlines()[0].strip()
         return answer, version, config
 
-    outcomes = read_all([built[s.pk] for s in reachable], call)  # type: ignore[arg-type]
+    outcomes = read_all([endpoint for s in reachable if isinstance(endpoint := built[s.pk], Endpoint)], call)
     for server, outcome in zip(reachable, outcomes, strict=True):
         reading = readings[server.pk]
-        if outcome.ok:
-            reading.status, reading.version, reading.running = outcome.value  # type: ignore[misc]
+        if outcome.ok and outcome.value is not None:
+            reading.status, reading.version, reading.running = outcome.value
         else:
             reading.error = str(outcome.error)
     return readings
@@ -200,7 +200,7 @@ class Bumps:
     def flush(self) -> None:
         """One queryset update per model and set of values (no change-log entry)."""
         for (model, items), pks in self._pending.items():
-            model.objects.filter(pk__in=pks).update(**dict(items))  # type: ignore[attr-defined]
+            model.objects.filter(pk__in=pks).update(**dict(items))
         self._pending.clear()
 
 

@@ -383,8 +383,8 @@ def sync_relationship(
                 raise SyncFailed(f'{_rendering_error(peer.server, exc)}. Nothing was sent.') from None
         sources = {peer.server.pk: intent.replication_source(peer.server.pk) for peer in peers}
         extra = [loaded.servers[s] for s in {s for s in sources.values() if s is not None} - set(rel.servers)]
-        for source in extra:
-            _endpoint(source)
+        for server in extra:
+            _endpoint(server)  # a replication source that cannot be reached: SyncFailed naming it
         readings = push.read(extra)
         for peer in peers:
             source = sources[peer.server.pk]

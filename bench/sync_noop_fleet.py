@@ -118,6 +118,8 @@ def main(argv=None):
             with DelayProxy(args.rtt, targets) as proxy:
                 for record, port in zip(ordered, proxy.ports, strict=True):
                     KeaServer.objects.filter(pk=record.pk).update(control_host='127.0.0.1', control_port=port)
+                    # Moved by the administrator: the relationships may push there (docs/security.md).
+                    KeaServer.objects.get(pk=record.pk).confirm_endpoint()
                 urls = [f'http://127.0.0.1:{port}/' for port in proxy.ports]
                 label = f'through a delay proxy adding {args.rtt:g} ms per round trip'
                 measure(label, urls, args.rounds, servers, worker)

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kealab.control import unix_command  # noqa: E402
+from kealab.runtime import enter_root  # noqa: E402
 from netbox_kea_ha.kea.ha import KeaVersion  # noqa: E402
 from netbox_kea_ha.kea.normalise import (  # noqa: E402
     RESPELL_KINDS,
@@ -121,7 +122,7 @@ class ThrowawayKea:
         argv = [self.binary, '-c', str(self.inside / 'kea.json')]
         if self.chroot:
             env |= {'KEA_CONTROL_SOCKET_DIR': inside, 'KEA_DHCP_DATA_DIR': inside, 'KEA_LOG_FILE_DIR': inside}
-            argv = ['chroot', str(self.chroot), *argv]
+            argv = [*enter_root(self.chroot), *argv]
         with open(self.dir / 'stdout', 'wb') as stdout:
             self.proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from kealab.runtime import enter_root
 from netbox_kea_ha.kea.validate import errors, strip_position, validate_config, warnings
 
 HOOKS_DIR = '/usr/lib/x86_64-linux-gnu/kea/hooks'
@@ -85,7 +86,7 @@ def load_config(config: Mapping[str, Any], workdir: Path, timeout: float = 8.0, 
     else:
         inside = Path('/srv/kv') / f'validate-{uuid.uuid4().hex[:12]}'
         workdir = root / inside.relative_to('/')
-        argv = ['chroot', str(root), binary, '-c', str(inside / 'kea.json')]
+        argv = [*enter_root(root), binary, '-c', str(inside / 'kea.json')]
     workdir.mkdir(parents=True, exist_ok=True)
     workdir.chmod(0o750)
     (workdir / 'kea.json').write_text(json.dumps(config, indent=1))

@@ -36,6 +36,7 @@ from .test_validate_kea22 import (
     peer,
     relationship,
 )
+from kealab.runtime import enter_root
 from netbox_kea_ha.kea.ha import KeaVersion
 from netbox_kea_ha.kea.validate import errors, validate_config, warnings
 
@@ -234,7 +235,7 @@ ACCEPTED_26: dict[str, tuple[dict[str, Any], tuple[str, ...], str]] = {
 
 
 def _version(root: Path) -> KeaVersion:
-    out = subprocess.run(['chroot', str(root), 'kea-dhcp4', '-v'], capture_output=True, text=True, check=True)
+    out = subprocess.run([*enter_root(root), 'kea-dhcp4', '-v'], capture_output=True, text=True, check=True)
     return KeaVersion.parse(out.stdout)
 
 

@@ -119,21 +119,20 @@ class Intent:
     def replication_source(self, server: int) -> int | None:
         """
         The server whose shared config `server` should carry, or None. Replication is on for a partner when both
-        the primary's and the partner's replication is on; a server that is primary in one of its relationships is
-        never overwritten by another server's shared parts. The first relationship by name with a primary decides.
+        the primary's and the partner's replication is on; a primary is never overwritten by another server's shared
+        parts. A hub (a server in several relationships, Kea >= 2.6) neither takes nor gives shared parts: its
+        subnets belong to different branches, so no one primary's are right for it, and its own are not a branch's.
         """
         intent = self.servers[server]
-        if not intent.replicate:
+        rels = self.of_server(server)
+        if not intent.replicate or len(rels) != 1:
             return None
-        source = None
-        for rel in self.of_server(server):
-            role = rel.role_of(server)
-            if role == HARole.PRIMARY:
-                return None
-            primary = rel.primary
-            if source is None and primary is not None and primary in self.servers and self.servers[primary].replicate:
-                source = primary
-        return source
+        rel = rels[0]
+        primary = rel.primary
+        if rel.role_of(server) == HARole.PRIMARY or primary is None or primary not in self.servers:
+            return None
+        source = self.servers[primary]
+        return primary if source.replicate and len(source.relationships) == 1 else None
 
     def replace_relationship(self, rel: RelationshipIntent) -> Intent:
         """The intent with `rel` in place of the relationship of its key (or added), and each server's list of

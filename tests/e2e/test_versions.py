@@ -313,8 +313,9 @@ def test_a_kea_26_hub_and_spoke_through_netbox(kea_lab, netbox, run_jobs):
         assert (peers[branch.name].role, peers[branch.name].server.name) == ('primary', lab_name(branch))
         assert peers[branch.name].server.effective_control_port == branch.port
         assert (peers[f'server1-{branch.name}'].role, peers[f'server1-{branch.name}'].server) == ('standby', hub_server)
-    # docs/replication.md: a hub serves every branch's subnets, so its shared config is not replicated from a branch.
-    edit(hub_server, replicate_config='off')
+    # Replication stays on (the default): a hub neither takes nor gives shared parts (docs/replication.md), so no
+    # branch's subnets replace the hub's.
+    assert hub_server.effective_replicate_config
 
     # A change of one relationship: planned and pushed to the hub and that branch only.
     changed, other = relationships['server2'], relationships['server3']
@@ -344,6 +345,8 @@ def test_a_kea_26_hub_and_spoke_through_netbox(kea_lab, netbox, run_jobs):
     assert list(hub_blocks) == ['server1-server2', 'server1-server3']  # the hub still carries both relationships
     assert hub_blocks['server1-server2']['max-ack-delay'] == 2500
     assert hub_blocks['server1-server3'] == ha_blocks(hub_before)['server1-server3']
+    hub_after = without_hash(running_config(hub))
+    assert hub_after['Dhcp4']['subnet4'] == hub_before['Dhcp4']['subnet4']  # every branch's subnet is still there
     assert ha_blocks(running_config(branch2))['server2']['max-ack-delay'] == 2500
     assert not ConfigSnapshot.objects.filter(server=servers['kea-3']).exists()
     assert kea_lab.wait_ha(lab, timeout=60) == dict.fromkeys(('server1', 'server2', 'server3'), 'hot-standby')

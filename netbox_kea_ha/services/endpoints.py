@@ -69,9 +69,7 @@ def server_endpoint(server: KeaServer, timeout: float | None = None) -> Endpoint
         raise EndpointError(f'Kea server {server.name!r}: {exc}') from None
 
 
-def server_endpoints(
-    servers: Iterable[KeaServer], timeout: float | None = None
-) -> dict[int, Endpoint | EndpointError]:
+def server_endpoints(servers: Iterable[KeaServer], timeout: float | None = None) -> dict[int, Endpoint | EndpointError]:
     """`{server.pk: Endpoint or EndpointError}` for many servers: one bad server does not stop the others."""
     out: dict[int, Endpoint | EndpointError] = {}
     for server in servers:

@@ -19,30 +19,27 @@
     `lb30_pair_auth` Kea 3.0 load-balancing pair, basic auth on the servers' own HTTP control sockets
                     (`requires_kea('3.0')`)
 
-Kea 2.6 and 3.0 run from Debian 13 roots (kealab.roots). Tests that need them use `requires_kea('3.0')`: they
-run when the root is already unpacked or cached under .work/kealab-roots/, or when KEALAB_ROOTS=1 allows
-building it (about 40 s per root, needs root and apt); otherwise they are skipped with that reason.
+Kea 2.6 and 3.0 run from Debian 13 roots (kealab.roots), entered with chroot as root, or through a user namespace
+otherwise. Tests that need them use `requires_kea('3.0')`: they run when the root is already unpacked or cached, or
+when KEALAB_ROOTS=1 allows building it (about 40 s per root: debootstrap as root, mmdebstrap without); otherwise
+they are skipped with the reason (no root built, or this machine refuses user namespaces).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kealab import KeaLab, LabServer
-from kealab.roots import root_ready
+from kealab.roots import root_ready, rootless_problem
 
 __all__ = (
-    'KEA_GIT',
     'hs_pair',
     'hub_spoke',
     'kea_lab',
-    'kea_source',
     'lb6_pair',
     'lb_pair',
     'lb_pair_auth',
@@ -52,28 +49,17 @@ __all__ = (
 )
 
 
-#: A local clone of Kea's git repository (bare), for tests that check tables against Kea's own source.
-KEA_GIT = Path('/work/.mirror/isc-projects+kea/repo')
-
-
-def kea_source(tag: str, path: str) -> str:
-    """A file of Kea's source at a release tag (`Kea-2.6.3`); skips the test when the mirror or tag is missing."""
-    if not KEA_GIT.exists():
-        pytest.skip('no local Kea git mirror')
-    result = subprocess.run(['git', '-C', str(KEA_GIT), 'show', f'{tag}:{path}'], capture_output=True, text=True)
-    if result.returncode:
-        pytest.skip(f'{tag}:{path} is not in the Kea mirror')
-    return result.stdout
-
-
 def requires_kea(*versions: str) -> pytest.MarkDecorator:
     """Skip unless every Kea version given can run here without a long build (see the module docstring)."""
     missing = [v for v in versions if v != '2.2' and not root_ready(v)]
-    allowed = os.environ.get('KEALAB_ROOTS') == '1'
-    return pytest.mark.skipif(
-        bool(missing) and not allowed,
-        reason=f'Kea {", ".join(missing)} root not built; set KEALAB_ROOTS=1 to build it (about 40 s each)',
+    problem = rootless_problem()
+    allowed = os.environ.get('KEALAB_ROOTS') == '1' and problem is None
+    reason = (
+        f'Kea {", ".join(missing)} cannot run here: {problem}'
+        if problem
+        else f'Kea {", ".join(missing)} root not built; set KEALAB_ROOTS=1 to build it (about 40 s each)'
     )
+    return pytest.mark.skipif(bool(missing) and not allowed, reason=reason)
 
 
 #: Seconds a shared setup may take to settle (3-5 s observed; the machine's 2 cores are shared).

@@ -14,7 +14,7 @@ Prints the median wall time of each, the ratio to its floor (target <= 1.5), and
 the worker process (its resident set's high-water mark, reset before each run), for a quarter, half and all of the
 fleet, to show that the memory does not grow with the number of servers beyond the chunk size. Asserts nothing.
 
-    python bench/fleet_200.py [--pairs 100] [--rounds 3]
+    python bench/fleet_200.py [--pairs 100] [--rounds 5] [--subnets 0] [--chunk 64]
 """
 
 import argparse
@@ -27,23 +27,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _netbox import Worker, django_setup, empty_queues, enqueue, netbox_lab, rolled_back  # noqa: E402
 from _timing import median_time  # noqa: E402
+from normalise_10k import big_config  # noqa: E402
 
 __all__ = ('main',)
 
 
-def _rss_kib(field):
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith(field + ':'):
-            return int(line.split()[1])
-    return 0
-
-
 def peak_added(run):
-    """Run `run()`; the peak resident memory it added to this process, in MiB (the high-water mark is reset first)."""
-    Path('/proc/self/clear_refs').write_text('5')  # resets VmHWM to the current RSS (Linux >= 4.0)
-    before = _rss_kib('VmRSS')
-    run()
-    return (_rss_kib('VmHWM') - before) / 1024
+    """Run `run()`; the peak of the memory it allocated on top of what the process held (tracemalloc), in MiB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def floor(urls, commands):
@@ -51,7 +49,8 @@ def floor(urls, commands):
     import httpx
 
     async def main():
-        async with httpx.AsyncClient(timeout=30) as client:
+        unlimited = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(timeout=30, limits=unlimited) as client:
             await asyncio.gather(
                 *(client.post(url, json={'command': c, 'service': ['dhcp4']}) for url in urls for c in commands)
             )
@@ -85,19 +84,29 @@ def main(argv=None):
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--pairs', type=int, default=100)
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--subnets', type=int, default=0, help='extra subnets on every server (bigger configs)')
+    parser.add_argument('--chunk', type=int, default=0, help='servers read at once (default: CHUNK_SERVERS)')
+    parser.add_argument('--profile', action='store_true', help='print where one fleet check of the fleet spends time')
     args = parser.parse_args(argv)
     django_setup()
     from kealab import KeaLab
     from netbox_kea_ha.jobs import ImportServerJob, ScheduledSyncJob, StatusJob
     from netbox_kea_ha.models import HARelationship, KeaServer
+    from netbox_kea_ha.services import status
     from netbox_kea_ha.services.fleet_check import check_relationships
-    from netbox_kea_ha.services.status import CHUNK_SERVERS, read_status
+    from netbox_kea_ha.services.status import read_status
+
+    if args.chunk:
+        status.CHUNK_SERVERS = args.chunk
 
     with KeaLab() as lab:
         started = time.perf_counter()
         pairs = [lab.load_balancing(start=False) for _ in range(args.pairs)]
         servers = [server for pair in pairs for server in pair]
+        if args.subnets:
+            for server in servers:
+                server.config = big_config(server.config, args.subnets)
         lab.start(servers)
         lab.wait_ha(servers, timeout=900)
         print(f'{len(servers)} real Kea 2.2 servers started and settled in {time.perf_counter() - started:.0f} s')
@@ -114,7 +123,7 @@ def main(argv=None):
             records = list(KeaServer.objects.filter(ha_peers__isnull=False).distinct().order_by('pk'))
             relationships = list(HARelationship.objects.order_by('pk'))
             by_url = {s.ca_url: s for s in servers}
-            print(f'chunk size (CHUNK_SERVERS): {CHUNK_SERVERS}')
+            print(f'chunk size (CHUNK_SERVERS): {status.CHUNK_SERVERS}; {args.subnets} extra subnets per server')
             print(f'{"servers":>8} {"check":>9} {"floor":>9} {"ratio":>6} {"status":>9} {"floor":>9} {"ratio":>6}')
             shares = []
             for share in (4, 2, 1):
@@ -130,6 +139,13 @@ def main(argv=None):
                     f'{status * 1000:7.0f}ms {status_floor * 1000:7.0f}ms {status / status_floor:6.2f}'
                 )
             print("ratio target: <= 1.5 (the plugin's work over just reading the same servers at once)")
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.runcall(check_relationships, relationships)
+                pstats.Stats(profiler).sort_stats('tottime').print_stats(25)
             print('peak memory each run adds to the worker process (MiB):')
             for some, chosen in shares:
                 check_mib = peak_added(lambda some=some: check_relationships(some))

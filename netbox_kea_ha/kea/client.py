@@ -18,6 +18,7 @@ what a request that got no answer becomes in request_errors.py; this module re-e
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -55,6 +56,7 @@ __all__ = (
     'Endpoint',
     'KeaClient',
     'KeaConfig',
+    'LoopThread',
     'Outcome',
     'VersionInfo',
     'gather',
@@ -415,3 +417,32 @@ def gather_sync[T](awaitable: Awaitable[T]) -> T:
     if 'error' in box:
         raise box['error']
     return box['value']  # type: ignore[no-any-return]
+
+
+class LoopThread:
+    """
+    One event loop in a helper thread, for synchronous code that wants a `gather` to run while it does something
+    else (read the next chunk of a fleet while it compares the last one): `submit` returns a
+    `concurrent.futures.Future`. A context manager: the loop and its thread end with the block.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name='kea-loop', daemon=True)
+
+    def __enter__(self) -> LoopThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+    def submit[T](self, awaitable: Awaitable[T]) -> concurrent.futures.Future[T]:
+        """Run a coroutine such as `gather(...)` on the loop; its future."""
+
+        async def run() -> T:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..choices import ConfigDriftChoices
 from .intent import load_intent
-from .status import Bumps, check_drift, read_servers, record_drift, server_chunks
+from .status import Bumps, check_drift, read_chunks, record_drift, server_chunks
 
 if TYPE_CHECKING:
     from logging import Logger
@@ -70,8 +70,8 @@ def check_relationships(
     drift: dict[int, tuple[str, str | None]] = {}
     now = timezone.now()
     bumps = Bumps()
-    for chunk, to_read in server_chunks(servers, intent, by_key=loaded.servers):
-        readings = read_servers(to_read, configs=True, timeout=timeout, status=False)
+    chunks = server_chunks(servers, intent, by_key=loaded.servers)
+    for chunk, readings in read_chunks(chunks, configs=True, timeout=timeout, status=False):
         for server in chunk:
             reading = readings[server.pk]
             drift[server.pk] = check_drift(loaded, server.pk, reading, readings)

@@ -17,7 +17,8 @@ no change-log entry.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+import concurrent.futures
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from ..choices import ConfigDriftChoices
 from ..crypto import SecretError
-from ..kea.client import AsyncKeaClient, Endpoint, KeaConfig
+from ..kea.client import AsyncKeaClient, Endpoint, KeaConfig, LoopThread, Outcome, gather
 from ..kea.diff import diff_configs
 from ..kea.ha import HAState, KeaVersion
 from ..kea.intent import Intent
@@ -51,6 +52,7 @@ __all__ = (
     'ServerReading',
     'StatusReport',
     'check_drift',
+    'read_chunks',
     'read_servers',
     'read_status',
     'record_drift',
@@ -127,6 +129,53 @@ def _restarted(server: KeaServer, status: ServerStatus, now: datetime) -> bool:
 type _Answer = tuple[ServerStatus | None, str | None, KeaConfig | None]
 
 
+class _Read:
+    """A read of some servers: their endpoints, the concurrent call, and how its outcomes become readings."""
+
+    def __init__(self, servers: Iterable[KeaServer], configs: bool, timeout: float | None, status: bool) -> None:
+        self.servers = list(servers)
+        self.configs, self.status = configs, status
+        built = server_endpoints(self.servers, timeout=timeout)
+        self.readings = {s.pk: ServerReading(s) for s in self.servers}
+        self.reachable: list[KeaServer] = []
+        self.endpoints: list[Endpoint] = []
+        for server in self.servers:
+            endpoint = built[server.pk]
+            if isinstance(endpoint, Endpoint):
+                self.reachable.append(server)
+                self.endpoints.append(endpoint)
+            else:
+                self.readings[server.pk].error = str(endpoint)
+        self.by_endpoint = {id(endpoint): s for s, endpoint in zip(self.reachable, self.endpoints, strict=True)}
+        self.now = timezone.now()
+
+    async def call(self, kea: AsyncKeaClient) -> _Answer:
+        """What one server is asked (see `read_servers`)."""
+        server = self.by_endpoint[id(kea.endpoint)]
+        answer: ServerStatus | None = None
+        config: KeaConfig | None = None
+        if self.configs and self.status:  # both in flight at once: one round trip, not two
+            answer, config = await asyncio.gather(kea.status_get(), kea.config_get())
+        elif self.configs:
+            config = await kea.config_get()
+        else:
+            answer = await kea.status_get()
+        version: str | None = server.kea_version
+        if _restarted(server, answer, self.now) if answer is not None else not version:
+            version = (await kea.version_get()).text.splitlines()[0].strip()
+        return answer, version, config
+
+    def readings_from(self, outcomes: list[Outcome[_Answer]]) -> dict[int, ServerReading]:
+        """The readings, with what each server answered."""
+        for server, outcome in zip(self.reachable, outcomes, strict=True):
+            reading = self.readings[server.pk]
+            if outcome.ok and outcome.value is not None:
+                reading.status, reading.version, reading.running = outcome.value
+            else:
+                reading.error = str(outcome.error)
+        return self.readings
+
+
 def read_servers(
     servers: Iterable[KeaServer], configs: bool = True, timeout: float | None = None, status: bool = True
 ) -> dict[int, ServerReading]:
@@ -136,42 +185,35 @@ def read_servers(
     all servers at once (the async client). `status=False` reads only `config-get` (and `version-get` when the
     version is not known).
     """
-    servers = list(servers)
-    built = server_endpoints(servers, timeout=timeout)
-    readings = {s.pk: ServerReading(s) for s in servers}
-    reachable = []
-    for server in servers:
-        endpoint = built[server.pk]
-        if isinstance(endpoint, Exception):
-            readings[server.pk].error = str(endpoint)
-        else:
-            reachable.append(server)
-    by_endpoint = {id(built[s.pk]): s for s in reachable}
-    now = timezone.now()
+    read = _Read(servers, configs, timeout, status)
+    return read.readings_from(read_all(read.endpoints, read.call))
 
-    async def call(kea: AsyncKeaClient) -> _Answer:
-        server = by_endpoint[id(kea.endpoint)]
-        answer: ServerStatus | None = None
-        config: KeaConfig | None = None
-        if configs and status:  # both in flight at once: one round trip, not two
-            answer, config = await asyncio.gather(kea.status_get(), kea.config_get())
-        elif configs:
-            config = await kea.config_get()
-        else:
-            answer = await kea.status_get()
-        version: str | None = server.kea_version
-        if _restarted(server, answer, now) if answer is not None else not version:
-            version = (await kea.version_get()).text.splitlines()[0].strip()
-        return answer, version, config
 
-    outcomes = read_all([endpoint for s in reachable if isinstance(endpoint := built[s.pk], Endpoint)], call)
-    for server, outcome in zip(reachable, outcomes, strict=True):
-        reading = readings[server.pk]
-        if outcome.ok and outcome.value is not None:
-            reading.status, reading.version, reading.running = outcome.value
-        else:
-            reading.error = str(outcome.error)
-    return readings
+def read_chunks(
+    chunks: list[tuple[list[KeaServer], list[KeaServer]]],
+    configs: bool = True,
+    timeout: float | None = None,
+    status: bool = True,
+) -> Iterator[tuple[list[KeaServer], dict[int, ServerReading]]]:
+    """
+    `(servers, readings)` for each chunk of `server_chunks`, read as `read_servers` reads, with the next chunk
+    read while the caller works on the current one (one event loop beside the caller, `kea.client.LoopThread`): at
+    most two chunks of configs are held at once.
+    """
+    if not chunks:
+        return
+    with LoopThread() as loop:
+
+        def start(to_read: list[KeaServer]) -> tuple[_Read, concurrent.futures.Future[list[Outcome[_Answer]]]]:
+            read = _Read(to_read, configs, timeout, status)
+            return read, loop.submit(gather(read.endpoints, read.call))
+
+        pending = start(chunks[0][1])
+        for index, (chunk, _) in enumerate(chunks):
+            read, future = pending
+            if index + 1 < len(chunks):
+                pending = start(chunks[index + 1][1])
+            yield chunk, read.readings_from(future.result())
 
 
 def _ha_entry(status: ServerStatus | None, name: str) -> RelationshipStatus | None:
@@ -352,14 +394,15 @@ def _line(server: KeaServer, reading: ServerReading, peers: Iterable[HAPeer]) ->
 
 
 def server_chunks(
-    servers: Iterable[KeaServer], intent: Intent, size: int = CHUNK_SERVERS, by_key: Mapping[int, KeaServer] = {}
+    servers: Iterable[KeaServer], intent: Intent, size: int | None = None, by_key: Mapping[int, KeaServer] = {}
 ) -> list[tuple[list[KeaServer], list[KeaServer]]]:
     """
-    `[(servers, to_read)]`: `servers` in chunks of about `size`, each with the servers to read for it (its servers
+    `[(servers, to_read)]`: `servers` in chunks of about `size` (default CHUNK_SERVERS), each with the servers to read for it (its servers
     and their replication sources, found in `by_key`, else in `servers`). Servers are taken relationship by
     relationship, so a pair's partner and its replication source are usually read in the same chunk; a source
     needed by two chunks is read by both.
     """
+    size = size or CHUNK_SERVERS
     servers = list(servers)
     known = {s.pk: s for s in servers} | dict(by_key)
 
@@ -403,9 +446,8 @@ def read_status(
     report = StatusReport()
     now = timezone.now()
     bumps = Bumps()
-    chunks = server_chunks(wanted, loaded.intent, by_key=loaded.servers) if drift else [(wanted, wanted)]
-    for chunk, to_read in chunks:
-        readings = read_servers(to_read, configs=drift, timeout=timeout)
+    chunks = server_chunks(wanted, loaded.intent, by_key=loaded.servers, size=CHUNK_SERVERS if drift else 1024)
+    for chunk, readings in read_chunks(chunks, configs=drift, timeout=timeout):
         for server in chunk:
             reading = readings[server.pk]
             peers = peers_by_server.get(server.pk, [])

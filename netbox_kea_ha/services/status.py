@@ -397,10 +397,10 @@ def server_chunks(
     servers: Iterable[KeaServer], intent: Intent, size: int | None = None, by_key: Mapping[int, KeaServer] = {}
 ) -> list[tuple[list[KeaServer], list[KeaServer]]]:
     """
-    `[(servers, to_read)]`: `servers` in chunks of about `size` (default CHUNK_SERVERS), each with the servers to read for it (its servers
-    and their replication sources, found in `by_key`, else in `servers`). Servers are taken relationship by
-    relationship, so a pair's partner and its replication source are usually read in the same chunk; a source
-    needed by two chunks is read by both.
+    `[(servers, to_read)]`: `servers` in chunks of about `size` (default CHUNK_SERVERS), each with the servers to
+    read for it (its servers and their replication sources, found in `by_key`, else in `servers`). Servers are taken
+    relationship by relationship, so a pair's partner and its replication source are usually read in the same
+    chunk; a source needed by two chunks is read by both.
     """
     size = size or CHUNK_SERVERS
     servers = list(servers)

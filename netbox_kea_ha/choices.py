@@ -14,6 +14,7 @@ __all__ = (
     'HAModeChoices',
     'HARoleChoices',
     'HAStateChoices',
+    'PushProcedureChoices',
     'ReplicateConfigChoices',
     'SnapshotActionChoices',
     'SnapshotResultChoices',
@@ -138,6 +139,20 @@ class HAStateChoices(ChoiceSet):
     """HA states as `status-get` and `ha-heartbeat` report them, plus `unavailable` (the server could not be read)."""
 
     CHOICES = [(state.value, state.value, _STATE_COLORS.get(state, 'gray')) for state in HAState]
+
+
+class PushProcedureChoices(ChoiceSet):
+    """How a sync pushes a change (docs/push.md): blank follows the plugin's `push_procedure` setting."""
+
+    INHERIT = ''
+    LEAST_LOSS = 'least-loss'
+    ROLLING = 'rolling'
+
+    CHOICES = [
+        (INHERIT, _('Plugin setting (push_procedure)'), 'gray'),
+        (LEAST_LOSS, _('Least loss: at runtime where Kea can, else a reload with the scope handed over'), 'green'),
+        (ROLLING, _('Rolling: a reload of each peer in turn'), 'orange'),
+    ]
 
 
 class StatePauseChoices(ChoiceSet):

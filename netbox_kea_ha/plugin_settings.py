@@ -47,6 +47,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Top-level keys of a Dhcp4/Dhcp6 config to add to the shared (replicated) or per-server lists.
     'shared_keys': [],
     'server_keys': [],
+    # How a sync pushes a change (docs/push.md): 'least-loss' (at runtime where Kea can, else a reload with the
+    # partner serving the scope meanwhile) or 'rolling' (a reload of each peer in turn). Each relationship can
+    # override it.
+    'push_procedure': 'least-loss',
     # Where password references may read from (docs/security.md). Empty: `file:` and `env:` references are refused.
     # Directories on the NetBox host whose files `file:` references may name (never /proc, /sys, /dev or NetBox's own
     # directory and configuration, whatever is listed here).
@@ -126,6 +130,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     'settle_timeout': (_positive_number, 'a number of seconds above 0'),
     'shared_keys': (_str_list, 'a list of config key names'),
     'server_keys': (_str_list, 'a list of config key names'),
+    'push_procedure': (lambda value: value in ('least-loss', 'rolling'), "'least-loss' or 'rolling'"),
     'secret_reference_dirs': (
         _reference_dirs,
         'a list of absolute directories in normal form (not /, nor under /proc, /sys or /dev)',

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from netbox.filtersets import PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
-from ..choices import HAModeChoices
+from ..choices import HAModeChoices, PushProcedureChoices
 from ..kea.ha import HA_PARAMETERS
 from ..models import HARelationship, KeaServer
 
@@ -19,6 +19,7 @@ class HARelationshipFilterSet(PrimaryModelFilterSet):
     """Filters of HA relationships: mode, any HA parameter (by its field name), member servers."""
 
     mode = django_filters.MultipleChoiceFilter(choices=HAModeChoices, distinct=False)
+    push_procedure = django_filters.MultipleChoiceFilter(choices=PushProcedureChoices, distinct=False)
     server_id = django_filters.ModelMultipleChoiceFilter(
         field_name='peers__server',
         queryset=KeaServer.objects.all(),

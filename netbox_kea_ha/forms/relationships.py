@@ -14,7 +14,7 @@ from utilities.forms.fields import CSVChoiceField, DynamicModelMultipleChoiceFie
 from utilities.forms.rendering import FieldSet
 from utilities.forms.widgets import BulkEditNullBooleanSelect
 
-from ..choices import HAModeChoices
+from ..choices import HAModeChoices, PushProcedureChoices
 from ..kea.ha import HA_PARAMETERS
 from ..models import HARelationship, KeaServer
 from .fields import JSONValueField, parameter_form_field, parameter_groups, parameter_help
@@ -31,7 +31,8 @@ _PARAMETER_ATTRS = tuple(p.attr for p in HA_PARAMETERS)
 
 #: The model fields of the edit and the import form.
 _FIELDS = (
-    'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'description', 'owner', 'comments', 'tags',
+    'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'push_procedure', 'description', 'owner',
+    'comments', 'tags',
 )  # fmt: skip
 
 _STATE_MACHINE_HELP = _(
@@ -53,7 +54,7 @@ class HARelationshipForm(FieldErrorFallbackMixin, PrimaryModelForm):
     fieldsets = (
         FieldSet('name', 'mode', 'description', 'tags', name=_('HA relationship')),
         *_parameter_fieldsets(),
-        FieldSet('state_machine', 'extra_parameters', name=_('Advanced')),
+        FieldSet('state_machine', 'extra_parameters', 'push_procedure', name=_('Advanced')),
     )
 
     class Meta:
@@ -74,6 +75,12 @@ class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
     )
     state_machine = JSONValueField(label=_('State machine'), empty=list, help_text=_STATE_MACHINE_HELP)
     extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
+    push_procedure = CSVChoiceField(
+        label=_('Push procedure'),
+        choices=PushProcedureChoices,
+        required=False,
+        help_text=_('least-loss or rolling; blank: the plugin setting'),
+    )
 
     class Meta:
         model = HARelationship
@@ -108,10 +115,13 @@ class HARelationshipBulkEditForm(PrimaryModelBulkEditForm, metaclass=_BulkEditMe
     """Bulk edit of HA relationships: mode and any HA parameter ("set null" returns it to Kea's default)."""
 
     mode = forms.ChoiceField(label=_('Mode'), choices=add_blank_choice(HAModeChoices), required=False)
+    push_procedure = forms.ChoiceField(
+        label=_('Push procedure'), choices=add_blank_choice(PushProcedureChoices), required=False
+    )
 
     model = HARelationship
     fieldsets = (
-        FieldSet('mode', 'description', name=_('HA relationship')),
+        FieldSet('mode', 'push_procedure', 'description', name=_('HA relationship')),
         *_parameter_fieldsets(),
     )
     nullable_fields = (*_PARAMETER_ATTRS, 'description', 'comments')
@@ -123,9 +133,10 @@ class HARelationshipFilterForm(PrimaryModelFilterSetForm):
     model = HARelationship
     fieldsets = (
         FieldSet('q', 'filter_id', 'tag'),
-        FieldSet('mode', 'server_id', name=_('HA relationship')),
+        FieldSet('mode', 'push_procedure', 'server_id', name=_('HA relationship')),
         FieldSet('owner_group_id', 'owner_id', name=_('Ownership')),
     )
     mode = forms.MultipleChoiceField(label=_('Mode'), choices=HAModeChoices, required=False)
+    push_procedure = forms.MultipleChoiceField(label=_('Push procedure'), choices=PushProcedureChoices, required=False)
     server_id = DynamicModelMultipleChoiceField(label=_('Kea server'), queryset=KeaServer.objects.all(), required=False)
     tag = TagFilterField(model)

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
 
-from ..choices import HAModeChoices, StatePauseChoices
+from ..choices import HAModeChoices, PushProcedureChoices, StatePauseChoices
 from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
+from ..plugin_settings import get_setting
 from ..validators import json_bounds_error
 from .change_checks import check_relationship_change
 from .secrets import ExtraSecretsMixin
@@ -77,6 +78,14 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
         blank=True,
         editable=False,
     )
+    push_procedure = models.CharField(
+        verbose_name=_('push procedure'),
+        max_length=20,
+        choices=PushProcedureChoices,
+        blank=True,
+        default=PushProcedureChoices.INHERIT,
+        help_text=_("How a sync pushes a change; blank: the plugin's push_procedure setting (docs/push.md)"),
+    )
     findings = models.JSONField(
         verbose_name=_('findings'),
         default=list,
@@ -105,6 +114,11 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
     def extra_secrets_destination(self):
         """The secrets kept from `extra_parameters` go to this relationship's servers."""
         return f'relationship #{self.pk}'
+
+    @property
+    def effective_push_procedure(self):
+        """How a sync pushes a change: `push_procedure`, else the plugin's setting."""
+        return self.push_procedure or get_setting('push_procedure')
 
     @property
     def parameters(self):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
-from ..choices import ConfigDriftChoices, SnapshotActionChoices, SnapshotResultChoices
+from ..choices import ConfigDriftChoices, PushProcedureChoices, SnapshotActionChoices, SnapshotResultChoices
 from ..crypto import SecretError
 from ..kea.detect import DetectionError, detect
 from ..kea.diff import diff_configs
@@ -83,6 +83,12 @@ class PeerResult:
     error: str = ''
     snapshot: int | None = None
     replicated: bool = False
+    #: 'runtime' (Kea's commands, HA keeps running) or 'reload' (config-set), for a peer that differs.
+    method: str = ''
+    #: The runtime changes in words, or why a reload is needed.
+    method_detail: list[str] = field(default_factory=list)
+    #: What its DHCP clients can expect while the change is applied.
+    interruption: str = ''
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (the diff is redacted)."""
@@ -91,6 +97,9 @@ class PeerResult:
             'server': self.server,
             'role': self.role,
             'outcome': self.outcome,
+            'method': self.method,
+            'method_detail': self.method_detail,
+            'interruption': self.interruption,
             'replicated': self.replicated,
             'diff': self.diff,
             'error': self.error,
@@ -106,7 +115,10 @@ class SyncResult:
     dry_run: bool = False
     peers: list[PeerResult] = field(default_factory=list)
     pushed: bool = False
+    #: Peers that took their change by config-set (a reload).
     config_sets: int = 0
+    #: Peers that took their change by Kea's runtime commands (no reload).
+    runtime_pushes: int = 0
     message: str = ''
     rollout: dict[str, Any] | None = None
 
@@ -126,6 +138,7 @@ class SyncResult:
             'dry_run': self.dry_run,
             'pushed': self.pushed,
             'config_sets': self.config_sets,
+            'runtime_pushes': self.runtime_pushes,
             'message': self.message,
             'peers': [p.as_dict() for p in self.peers],
             'rollout': self.rollout,
@@ -175,6 +188,8 @@ class Push:
     peers: list[PushPeer]
     dry_run: bool = False
     allow_disruptive: bool = False
+    #: 'least-loss' (at runtime where Kea can, else a reload with the scope handed over) or 'rolling'.
+    procedure: str = 'least-loss'
     restore: bool = False
     action: str = SnapshotActionChoices.SYNC
     relationship: HARelationship | None = None
@@ -264,12 +279,16 @@ class Push:
             for p in self.peers
         ]
         try:
+            least_loss = self.procedure == PushProcedureChoices.LEAST_LOSS
+            self.log('info', f'push procedure: {self.procedure}')
             report = rollout(
                 targets,
                 dry_run=self.dry_run,
                 allow_disruptive=self.allow_disruptive,
                 settle_timeout=float(get_setting('settle_timeout')),
                 progress=self._progress,
+                runtime=least_loss,
+                handover=least_loss,
             )
         except RolloutError as exc:
             for peer in changed:
@@ -292,11 +311,17 @@ class Push:
             peer_report = by_name[peer.name]
             peer.result.diff = peer_report.diff_text
             peer.result.error = peer_report.error or ''
+            peer.result.method = peer_report.method
+            peer.result.method_detail = list(peer_report.method_detail)
+            peer.result.interruption = peer_report.interruption
             if peer.result.outcome != 'unchanged':
                 planned = self.dry_run and not report.refused
                 peer.result.outcome = 'planned' if planned else str(peer_report.outcome)
             if peer_report.outcome is PeerOutcome.PUSHED:
-                result.config_sets += 1
+                if peer_report.method == 'runtime':
+                    result.runtime_pushes += 1
+                else:
+                    result.config_sets += 1
             if peer.snapshot is not None:
                 message = report.refused or peer_report.error or ''
                 finish_snapshot(peer.snapshot, _SNAPSHOT_RESULTS[peer_report.outcome], message)
@@ -320,7 +345,8 @@ class Push:
             failed = next((p for p in report.peers if p.error), None)
             result.message = f'the push stopped at {failed.name}: {failed.error}' if failed else 'the push failed'
             raise SyncFailed(result.message, result)
-        result.message = 'plan ready: nothing was sent' if self.dry_run else f'pushed to {result.config_sets} peer(s)'
+        pushed = result.config_sets + result.runtime_pushes
+        result.message = 'plan ready: nothing was sent' if self.dry_run else f'pushed to {pushed} peer(s)'
         return result
 
 
@@ -369,6 +395,7 @@ def sync_relationship(
             peers,
             dry_run=dry_run,
             allow_disruptive=allow_disruptive,
+            procedure=relationship.effective_push_procedure,
             relationship=relationship,
             user=user,
             job=job,
@@ -456,6 +483,9 @@ def restore_snapshot(
             [peer],
             allow_disruptive=allow_disruptive,
             restore=True,
+            procedure=(
+                relationships[0].effective_push_procedure if len(relationships) == 1 else get_setting('push_procedure')
+            ),
             action=SnapshotActionChoices.RESTORE,
             relationship=relationships[0] if len(relationships) == 1 else None,
             restored_from=snapshot,

@@ -86,10 +86,13 @@ class KeaServerStatusPanel(panels.ObjectAttributesPanel):
 
 
 class HARelationshipPanel(panels.ObjectAttributesPanel):
-    """The relationship's identity and mode."""
+    """The relationship's identity, mode and push procedure."""
 
     name = attrs.TextAttr('name')
     mode = attrs.ChoiceAttr('mode')
+    push_procedure = EffectiveAttr(
+        'effective_push_procedure', own='push_procedure', source=_('setting push_procedure'), label=_('Push procedure')
+    )
     description = attrs.TextAttr('description')
 
 

@@ -15,6 +15,7 @@ from ..replicate import config_root
 from ..status import ServerStatus
 from .checks import named_relationship, settle_problem
 from .report import PeerReport
+from .runtime import RuntimePlan
 
 __all__ = ('PeerState', 'Target', 'View', 'relationship_state', 'settled_text', 'unsettled', 'views')
 
@@ -54,6 +55,8 @@ class PeerState:
         self.states_before: dict[str, str] = {}
         #: After a rollback: whether it is back on its previous config with its hooks loaded and HA settled.
         self.recovered = False
+        #: The commands that apply its change without a reload, when Kea has them (`runtime.runtime_plan`).
+        self.runtime: RuntimePlan | None = None
 
     @property
     def running_detection(self) -> Detection | None:
@@ -78,6 +81,17 @@ class PeerState:
         """The mode of the relationship being pushed."""
         view = self._own_view
         return view[1] if view else None
+
+    @property
+    def sync_leases(self) -> bool | None:
+        """Whether the relationship being pushed syncs leases when HA restarts (its `sync-leases`, Kea's default
+        when not set), or None when the desired config names no relationship for this peer."""
+        detection = self.desired_detection
+        index = named_relationship(detection, self.name) if detection else None
+        if detection is None or index is None:
+            return None
+        value = detection.relationships[index].effective('sync-leases', self.version)
+        return value if isinstance(value, bool) else None
 
     @property
     def _own_view(self) -> View | None:

@@ -43,6 +43,7 @@ from .checks import (
 )
 from .peer import PeerState, Target, View, relationship_state, settled_text, unsettled
 from .report import PeerOutcome, Progress, ProgressCallback, RolloutReport, Step
+from .runtime import Command, RuntimePlan, runtime_plan
 
 __all__ = (
     'ClientFactory',
@@ -78,11 +79,13 @@ class _Rollout:
         write: bool,
         dry_run: bool,
         handover: bool,
+        runtime: bool,
         progress: ProgressCallback | None,
         client_factory: ClientFactory,
         clients: Mapping[str, KeaClient] | None,
     ) -> None:
         _check_targets(targets)
+        self.runtime = runtime
         self.force = force
         self.allow_disruptive = allow_disruptive
         self.settle_timeout = settle_timeout
@@ -212,7 +215,59 @@ class _Rollout:
                 peer.report.diff_text = diff.text(f'{peer.name} running', f'{peer.name} desired')
                 changed.append(peer)
                 self.record(peer, 'diff', True, f'{len(diff)} change(s): ' + ', '.join(diff.paths[:5]), started)
+        self.choose_methods(changed)
         return changed
+
+    def choose_methods(self, changed: Sequence[PeerState]) -> None:
+        """For each changed peer: at runtime (Kea's commands, no reload) where Kea can take the change, else a
+        reload; and what its clients can expect (docs/push.md)."""
+        started = time.monotonic()
+        candidates = list(changed) if self.runtime else []
+        available = _concurrently(candidates, lambda kea: kea.list_commands())
+        for peer, commands in zip(candidates, available, strict=True):
+            assert peer.running is not None
+            if isinstance(commands, str):
+                plan: RuntimePlan | str = f'list-commands failed: {commands}'
+            else:
+                plan = runtime_plan(peer.running.config, peer.target.desired, peer.version, commands)
+            if isinstance(plan, RuntimePlan):
+                peer.runtime = plan
+                peer.report.method = 'runtime'
+                peer.report.method_detail = tuple(plan.what)
+                peer.report.interruption = 'none: Kea takes the change while it runs, HA keeps running'
+            else:
+                peer.report.method_detail = (plan,)
+        reload = [p for p in changed if p.runtime is None]
+        if not self.runtime:
+            for peer in reload:
+                peer.report.method_detail = ('runtime changes are off (the rolling push)',)
+        leases = _concurrently(reload, lambda kea: kea.command('statistic-get-all'))
+        for peer, answer in zip(reload, leases, strict=True):
+            peer.report.method = 'reload'
+            count = None if isinstance(answer, str) else _lease_count(answer.arguments)
+            peer.report.interruption = self.reload_interruption(peer, count)
+        for peer in changed:
+            detail = '; '.join(peer.report.method_detail)
+            text = f'{peer.report.method}: {detail}. Clients: {peer.report.interruption}'
+            self.record(peer, 'method', True, text, started)
+
+    def reload_interruption(self, peer: PeerState, leases: int | None) -> str:
+        """What a reload of `peer` costs its clients, in words."""
+        mode, sync = peer.mode, peer.sync_leases
+        partner = self.partner_for_handover(peer)
+        covered = (
+            f'{partner[0].name} serves its scope meanwhile (handed over)' if partner else 'its scope is not served'
+        )
+        if mode == HAMode.PASSIVE_BACKUP or peer.role == HARole.BACKUP:
+            return f'a restart of HA on this server (about 1 s) with no lease sync; {covered}'
+        if sync is False:
+            return f'a restart of HA on this server (about 1 s), no lease sync (sync-leases is off); {covered}'
+        how_many = f'{leases:,} leases' if leases is not None else 'the leases (count unknown)'
+        seconds = f'about {0.1 + leases * _LEASE_SYNC_SECONDS:.1f} s' if leases is not None else 'as long'
+        return (
+            f'one lease sync: both servers stop answering for {seconds} while {how_many} are copied, after a restart '
+            f'of HA on this server (about 1 s; {covered})'
+        )
 
     def disruptive(self, changed: Sequence[PeerState]) -> list[str]:
         out: list[str] = []
@@ -371,11 +426,22 @@ class _Rollout:
         has_ha = peer.running_detection is not None and peer.running_detection.has_ha
         peer.recovered = not has_ha or not self.wait_settled([peer], lambda p: p.running_views)
 
-    def partner_for_handover(self, peer: PeerState) -> PeerState | None:
-        """The load-balancing partner that can serve this peer's scope while it restarts (handover on)."""
-        if not self.handover or peer.mode != HAMode.LOAD_BALANCING or peer.role not in _LB_ROLES:
+    def partner_for_handover(self, peer: PeerState) -> tuple[PeerState, list[str], list[str]] | None:
+        """
+        The partner that can serve this peer's scope while it restarts (handover on), with the scopes it serves
+        meanwhile and afterwards: in load-balancing the other active peer (both scopes, then its own); in
+        hot-standby, for the primary, the standby (the primary's scope, then none).
+        """
+        if not self.handover:
             return None
-        return next((p for p in self.peers if p is not peer and p.role in _LB_ROLES and p.running is not None), None)
+        others = [p for p in self.peers if p is not peer and p.running is not None]
+        if peer.mode == HAMode.LOAD_BALANCING and peer.role in _LB_ROLES:
+            partner = next((p for p in others if p.role in _LB_ROLES), None)
+            return (partner, [partner.name, peer.name], [partner.name]) if partner else None
+        if peer.mode == HAMode.HOT_STANDBY and peer.role == HARole.PRIMARY:
+            partner = next((p for p in others if p.role == HARole.STANDBY), None)
+            return (partner, [peer.name], []) if partner else None
+        return None
 
     def set_scopes(self, partner: PeerState, scopes: list[str], step: str, for_peer: PeerState) -> bool:
         started = time.monotonic()
@@ -384,28 +450,106 @@ class _Rollout:
         except KeaError as exc:
             self.record(for_peer, step, False, f'{partner.name} ha-scopes {scopes}: {exc}', started)
             return False
-        self.record(for_peer, step, True, f'{partner.name} serves {", ".join(scopes)} ({text})', started)
+        served = ', '.join(scopes) or 'no scope'
+        self.record(for_peer, step, True, f'{partner.name} serves {served} ({text})', started)
         return True
 
     def push_one(self, peer: PeerState) -> bool:
         """config-set, hooks, settle, config-write on one peer; rolled back on failure.
 
-        With `handover`, a load-balancing partner first takes this peer's scope (`ha-scopes`) and hands it back
-        once the peer has settled (procedure D of kea-zero-loss-push-observed.md).
+        With `handover`, its partner first takes this peer's scope (`ha-scopes`) and hands it back afterwards,
+        also when the push failed (procedure D of kea-zero-loss-push-observed.md).
         """
-        partner = self.partner_for_handover(peer)
-        if partner is not None and not self.set_scopes(partner, [partner.name, peer.name], 'handover', peer):
-            self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
-            return False
+        handover = self.partner_for_handover(peer)
+        if handover is not None:
+            partner, during, _after = handover
+            if not self.set_scopes(partner, during, 'handover', peer):
+                self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
+                return False
         ok = self.push_steps(peer)
-        if partner is not None:
-            if ok or peer.recovered:
-                if not self.set_scopes(partner, [partner.name], 'handback', peer):
-                    self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
-                    return False
-            else:
-                self.emit('handback', 'info', f'{partner.name} keeps serving both scopes: {peer.name} is not back')
+        if handover is not None:
+            partner, _during, after = handover
+            if not self.set_scopes(partner, after, 'handback', peer) and ok:
+                self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
+                return False
         return ok
+
+    def push_runtime(self, peer: PeerState) -> bool:
+        """
+        Apply the peer's change with Kea's own commands (`peer.runtime`), HA running all along: each command, then
+        a read back that must equal the desired config, then `config-write`. A command Kea refuses, or a read back
+        that differs, undoes what was applied (the inverse commands; the previous config set back if they fail).
+        """
+        assert peer.runtime is not None
+        before = self.statuses([peer])[0]
+        applied: list[Command] = []
+        for command in peer.runtime.commands:
+            started = time.monotonic()
+            self.emit(command.name, 'start', command.what, peer)
+            try:
+                text = peer.client.command(command.name, command.arguments).text
+            except KeaError as exc:
+                self.record(peer, command.name, False, f'{command.what}: {exc}', started)
+                self.fail(peer, f'{peer.name}: Kea refused {command.name} ({command.what}): {exc}')
+                self.undo_runtime(peer, applied)
+                return False
+            self.record(peer, command.name, True, f'{command.what} ({text})' if text else command.what, started)
+            applied.append(command)
+        started = time.monotonic()
+        try:
+            readback = peer.client.config_get()
+        except KeaError as exc:
+            self.record(peer, 'verify', False, f'config-get failed: {exc}', started)
+            self.fail(peer, f'the change could not be read back: {exc}')
+            self.undo_runtime(peer, applied)
+            return False
+        left = diff_configs(readback.config, peer.target.desired, version=peer.version)
+        if not left.empty:
+            self.record(peer, 'verify', False, 'runs something else: ' + ', '.join(left.paths[:5]), started)
+            self.fail(peer, 'Kea took the commands but does not run the desired config: ' + ', '.join(left.paths[:5]))
+            self.undo_runtime(peer, applied)
+            return False
+        after = self.statuses([peer])[0]
+        restarted = _restarted(before, after)
+        self.record(
+            peer,
+            'verify',
+            not restarted,
+            'runs the desired config; ' + (restarted or 'HA was not restarted'),
+            started,
+        )
+        if restarted:
+            self.fail(peer, f'HA restarted during a runtime change: {restarted}')
+            return False
+        if self.write and not self.write_config(peer):
+            self.fail(peer, f'config-write failed: {peer.report.steps[-1].text}')
+            self.undo_runtime(peer, applied)
+            return False
+        peer.report.outcome = PeerOutcome.PUSHED
+        return True
+
+    def undo_runtime(self, peer: PeerState, applied: Sequence[Command]) -> None:
+        """Undo runtime commands in reverse order and check the peer runs its previous config again; when that fails,
+        set its previous config back (a reload). Outcome ROLLED_BACK or FAILED."""
+        assert peer.running is not None
+        started = time.monotonic()
+        try:
+            for command in reversed(applied):
+                if command.undo is not None:
+                    peer.client.command(*command.undo)
+            back = peer.client.config_get()
+        except KeaError as exc:
+            self.record(peer, 'undo', False, f'undoing the commands failed: {exc}', started)
+            self.rollback(peer)
+            return
+        left = diff_configs(back.config, peer.running.config, version=peer.version)
+        if not left.empty:
+            self.record(peer, 'undo', False, 'not back on its previous config: ' + ', '.join(left.paths[:5]), started)
+            self.rollback(peer)
+            return
+        self.record(peer, 'undo', True, f'{len(applied)} command(s) undone: back on its previous config', started)
+        peer.report.outcome = PeerOutcome.ROLLED_BACK
+        peer.recovered = True
 
     def push_steps(self, peer: PeerState) -> bool:
         if not self.set_config(peer, peer.target.desired, 'config-set'):
@@ -432,7 +576,8 @@ class _Rollout:
 
     def push_rolling(self, ordered: Sequence[PeerState]) -> None:
         for index, peer in enumerate(ordered):
-            if not self.push_one(peer):
+            pushed = self.push_runtime(peer) if peer.runtime is not None else self.push_one(peer)
+            if not pushed:
                 for rest in ordered[index + 1 :]:
                     self.emit('config-set', 'info', f'not attempted: the rollout stopped at {peer.name}', rest)
                 return
@@ -522,6 +667,34 @@ def _concurrently[T](peers: Sequence[PeerState], call: Callable[[AsyncKeaClient]
     return [outcome.value if outcome.ok else str(outcome.error) for outcome in outcomes]  # type: ignore[misc]
 
 
+#: Seconds a lease sync takes per lease, measured (kea-zero-loss-push-observed.md: 10,000 leases in 1.05-1.88 s).
+_LEASE_SYNC_SECONDS = 0.00015
+
+
+def _lease_count(arguments: Any) -> int | None:
+    """The leases a server holds, from `statistic-get-all` (assigned addresses, DHCPv6 NAs and PDs of every
+    subnet)."""
+    if not isinstance(arguments, Mapping):
+        return None
+    total = 0
+    for name, samples in arguments.items():
+        if name.endswith(('.assigned-addresses', '.assigned-nas', '.assigned-pds')) and samples:
+            value = samples[0][0] if isinstance(samples[0], list) else None
+            if isinstance(value, int):
+                total += value
+    return total
+
+
+def _restarted(before: ServerStatus | str, after: ServerStatus | str) -> str | None:
+    """Why `after` shows HA restarted since `before` (a reload: Kea's seconds since the last reconfiguration went
+    down), or None."""
+    if isinstance(before, str) or isinstance(after, str):
+        return None
+    if before.reload is not None and after.reload is not None and after.reload < before.reload:
+        return f'Kea reconfigured (seconds since the last reload: {before.reload} -> {after.reload})'
+    return None
+
+
 def _plausible(version: KeaVersion, running: KeaConfig) -> bool:
     """Whether a config-get answer can come from this Kea version (config-get returns a hash from 2.4 on)."""
     if version < _HASH_SINCE:
@@ -565,6 +738,7 @@ def rollout(
     write: bool = True,
     dry_run: bool = False,
     handover: bool = False,
+    runtime: bool = False,
     progress: ProgressCallback | None = None,
     client_factory: ClientFactory = KeaClient,
     clients: Mapping[str, KeaClient] | None = None,
@@ -575,7 +749,9 @@ def rollout(
     push changes no peer can take alone. `settle_timeout`: seconds each peer may take to settle after its
     config-set (the plugin's `settle_timeout` setting). `config_test`: run Kea's config-test first. `write`:
     `config-write` each pushed config (so a restart keeps it). `dry_run`: everything up to the push, nothing
-    sent. `handover`: in load-balancing, the partner serves a peer's scope while it restarts (`ha-scopes`).
+    sent. `handover`: the partner serves a peer's scope while it restarts (`ha-scopes`; load-balancing, and the
+    primary in hot-standby). `runtime`: apply changes Kea takes while it runs (subnets, classes, reservations, with
+    the subnet_cmds, class_cmds and host_cmds hooks) with its commands, without a reload (`runtime.runtime_plan`).
     `progress`: called with every step. `clients`: open clients to use, by target name (kept open, so a
     caller can reuse their connections); the others are made with `client_factory` and closed at the end.
     """
@@ -591,6 +767,7 @@ def rollout(
         write=write,
         dry_run=dry_run,
         handover=handover,
+        runtime=runtime,
         progress=progress,
         client_factory=client_factory,
         clients=clients,

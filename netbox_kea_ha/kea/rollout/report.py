@@ -68,6 +68,13 @@ class PeerReport:
     error: str | None = None
     #: The last HA state seen (status-get), if any.
     state: str | None = None
+    #: How its change is applied: 'runtime' (commands, no reload, HA keeps running), 'reload' (config-set), or ''
+    #: (nothing to apply).
+    method: str = ''
+    #: For 'runtime': each change in words; for 'reload': why a reload is needed.
+    method_detail: tuple[str, ...] = ()
+    #: What DHCP clients can expect while it is applied, in words.
+    interruption: str = ''
 
     @property
     def differs(self) -> bool:
@@ -83,6 +90,9 @@ class PeerReport:
             'outcome': str(self.outcome),
             'version': str(self.version) if self.version else None,
             'state': self.state,
+            'method': self.method,
+            'method_detail': list(self.method_detail),
+            'interruption': self.interruption,
             'error': self.error,
             'steps': [{'name': s.name, 'ok': s.ok, 'text': s.text, 'seconds': round(s.seconds, 3)} for s in self.steps],
             'changes': [c.as_dict() for c in self.changes],
@@ -147,6 +157,8 @@ class RolloutReport:
         for p in self.peers:
             steps = ', '.join(str(s) for s in p.steps) or 'no steps'
             lines.append(f'  {p.name} ({p.role or "no role"}): {p.outcome} - {steps}')
+            if p.method:
+                lines.append(f'    how: {p.method} ({"; ".join(p.method_detail)}); clients: {p.interruption}')
         return '\n'.join(lines)
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,9 +1,12 @@
 """Real Kea processes (kea-dhcp4/6 + kea-ctrl-agent) on 127.0.0.0/8 for the tests, the demo and the benchmarks.
 
-Not shipped in the wheel. See `KeaLab` for the API and `python -m kealab --help` for the CLI.
+Not shipped in the wheel. See `KeaLab` for the API and `python -m kealab --help` for the CLI. `NetnsDhcpLab`
+(`kealab.netns`, root only) runs a load-balancing pair under real DHCP traffic in network namespaces of its own.
 """
 
+from .dhcpload import Measurement
 from .lab import MODES, KeaLab
+from .netns import NetnsDhcpLab
 from .processes import KeaProcess, LabError
 from .runtime import KEA_VERSIONS, KeaRuntime
 from .server import LabServer, ServerPaths
@@ -18,6 +21,8 @@ __all__ = (
     'KeaRuntime',
     'LabError',
     'LabServer',
+    'Measurement',
+    'NetnsDhcpLab',
     'ServerPaths',
     'TLSFiles',
 )

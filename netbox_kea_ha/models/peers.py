@@ -146,6 +146,60 @@ class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
         null=True,
         editable=False,
     )
+    communication_interrupted = models.BooleanField(
+        verbose_name=_('communication interrupted'),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_("Kea's communication-interrupted: the partner has missed heartbeats"),
+    )
+    in_touch = models.BooleanField(
+        verbose_name=_('in touch'),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_('Whether the server has heard from its partner since it started'),
+    )
+    partner_scopes = models.JSONField(
+        verbose_name=_('partner scopes'),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_('The scopes the partner last said it serves'),
+    )
+    heartbeat_age = models.PositiveIntegerField(
+        verbose_name=_('heartbeat age'),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_("Seconds since the partner's state was last read (Kea's age)"),
+    )
+    connecting_clients = models.PositiveIntegerField(
+        verbose_name=_('connecting clients'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    unacked_clients_left = models.PositiveIntegerField(
+        verbose_name=_('unacked clients left'),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_('How many more unacked clients before the partner is declared down'),
+    )
+    analyzed_packets = models.PositiveBigIntegerField(
+        verbose_name=_('analyzed packets'),
+        blank=True,
+        null=True,
+        editable=False,
+    )
+    clock_skew = models.IntegerField(
+        verbose_name=_('clock skew'),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_("Seconds between the two servers' clocks (Kea >= 3.0)"),
+    )
     last_contact = models.DateTimeField(
         verbose_name=_('last contact'),
         blank=True,
@@ -179,6 +233,7 @@ class HAPeer(ExtraSecretsMixin, SecretsMixin, PrimaryModel):
         verbose_name_plural = _('HA peers')
         permissions = [
             ('reference', 'Set where the basic-auth password is read from (env: or file: reference)'),
+            ('operate', "Operate the peer's HA: maintenance, lease resync, scopes, continue, reset"),
         ]
         constraints = (
             models.UniqueConstraint(

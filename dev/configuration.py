@@ -31,7 +31,8 @@ DATABASES = {
         'HOST': '127.0.0.1',
         'PORT': _STATE.get('PG_PORT', '5432'),
         'CONN_MAX_AGE': 300,
-        'TEST': {'NAME': 'test_netbox_kea_ha'},
+        # Another name (and KEA_HA_REDIS_DB below) lets two test runs share this machine without sharing data.
+        'TEST': {'NAME': os.environ.get('KEA_HA_TEST_DB', 'test_netbox_kea_ha')},
     }
 }
 _redis_port = int(_STATE.get('REDIS_PORT', 6379))
@@ -41,7 +42,7 @@ REDIS = {
         'PORT': _redis_port,
         'USERNAME': '',
         'PASSWORD': '',
-        'DATABASE': db + (2 if TESTING else 0),
+        'DATABASE': db + int(os.environ.get('KEA_HA_REDIS_DB', 2 if TESTING else 0)),
         'SSL': False,
     }
     for name, db in (('tasks', 0), ('caching', 1))

@@ -4,6 +4,7 @@ Not shipped in the wheel. See `KeaLab` for the API and `python -m kealab --help`
 (`kealab.netns`, root only) runs a load-balancing pair under real DHCP traffic in network namespaces of its own.
 """
 
+from .configs import COMMANDS_HOOKS
 from .dhcpload import Measurement
 from .lab import MODES, KeaLab
 from .netns import NetnsDhcpLab
@@ -13,6 +14,7 @@ from .server import LabServer, ServerPaths
 from .tls import CertificateAuthority, TLSFiles
 
 __all__ = (
+    'COMMANDS_HOOKS',
     'KEA_VERSIONS',
     'MODES',
     'CertificateAuthority',

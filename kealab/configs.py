@@ -9,6 +9,7 @@ from typing import Any
 from .tls import TLSFiles
 
 __all__ = (
+    'COMMANDS_HOOKS',
     'DEDICATED_LISTENER_22',
     'DEFAULT_HA_PARAMETERS',
     'DHCP_MULTI_THREADING_22',
@@ -25,6 +26,10 @@ __all__ = (
 )
 
 HOOKS_DIR = Path('/usr/lib/x86_64-linux-gnu/kea/hooks')
+
+#: The hooks that change a running server without a reload (Kea 3.0 ships them open source; Debian's 2.2 and 2.6
+#: do not): subnets, client classes, host reservations.
+COMMANDS_HOOKS = ('libdhcp_subnet_cmds.so', 'libdhcp_class_cmds.so', 'libdhcp_host_cmds.so')
 
 #: The observed recipe's timers: fast failure detection, HA settles in a few seconds.
 DEFAULT_HA_PARAMETERS: Mapping[str, Any] = {
@@ -160,9 +165,11 @@ def dhcp_config(
     version: str = '2.2',
     http_socket: Mapping[str, Any] | None = None,
     multi_threading: Mapping[str, Any] | None = None,
+    extra_hooks: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A complete kea-dhcp4/kea-dhcp6 config: no interfaces, a unix control socket, memfile, lease_cmds + HA with
-    `relationships` (none: no hook libraries at all; several: a hub, Kea >= 2.6).
+    `relationships` (none: no hook libraries at all; several: a hub, Kea >= 2.6). `extra_hooks`: more hook library
+    file names in `hooks_dir`, loaded first (e.g. Kea 3.0's `libdhcp_subnet_cmds.so`).
 
     Paths are as the daemon sees them. `http_socket` (Kea 3.0): the server's own HTTP control socket, added
     next to the unix socket in a `control-sockets` list. `multi_threading`: Kea's own `multi-threading` map.
@@ -176,6 +183,7 @@ def dhcp_config(
                 'parameters': {'high-availability': [dict(r) for r in relationships]},
             },
         ]
+    hooks[0:0] = [{'library': str(hooks_dir / name)} for name in extra_hooks]
     body: dict[str, Any] = {
         'interfaces-config': {'interfaces': []},
         'control-socket': {'socket-type': 'unix', 'socket-name': str(socket_path)},

@@ -360,6 +360,7 @@ class KeaLab:
             relationships=relationships,
             subnets=subnets or [subnet_config(server.family, server.mode, active or [], rt.version)],
             hooks_dir=rt.hooks_dir,
+            extra_hooks=server.extra_hooks,
             version=rt.version,
             http_socket=http_socket,
             multi_threading=DHCP_MULTI_THREADING_22 if server.ha_port is not None and rt.version == '2.2' else None,
@@ -405,6 +406,7 @@ class KeaLab:
         parameters: Mapping[str, Any] | None = None,
         kea: str | Sequence[str] | None = None,
         dedicated_listener: bool = False,
+        hooks: Sequence[str] = (),
         start: bool = True,
         wait: bool = False,
         timeout: float = 60.0,
@@ -418,8 +420,9 @@ class KeaLab:
         every Control Agent (or 3.0 control socket), and the peers' entries carry the credentials. `tls`: every
         one of them serves TLS with a certificate of the lab's CA and requires client certificates; the
         relationship uses them too. `parameters` override the HA defaults (None drops a key). `kea`: the Kea
-        version of every server, or one per role (a mixed-version relationship). `start`: start the processes
-        (CAs first); `wait`: also wait until HA has settled.
+        version of every server, or one per role (a mixed-version relationship). `hooks`: more hook library file
+        names loaded first on every server (`COMMANDS_HOOKS`: Kea 3.0's subnet, class and host commands). `start`:
+        start the processes (CAs first); `wait`: also wait until HA has settled.
         """
         if mode not in MODES:
             raise LabError(f'unknown HA mode {mode!r}; expected one of {", ".join(MODES)}')
@@ -429,6 +432,8 @@ class KeaLab:
             raise LabError(f'{len(versions)} Kea versions given for {len(roles)} roles')
         credentials = self._credentials(auth)
         servers = [self.add_server(family=family, auth=credentials, tls=tls, kea=v) for v in versions]
+        for server in servers:
+            server.extra_hooks = tuple(hooks)
         if dedicated_listener:
             for server in servers:
                 server.ha_port = self._allocate_port(server.address)

@@ -49,7 +49,7 @@ import subprocess
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -326,7 +326,8 @@ class NetnsDhcpLab:
     `kea`: '2.2' (the host's) or '3.0' (kealab's Debian 13 root; '2.6' works the same way). `leases`: leases seeded
     in both lease files. `parameters`: HA parameters over the recipe's (`DEFAULT_HA_PARAMETERS`: heartbeat-delay
     1000, max-response-delay 3000, max-ack-delay 2000, max-unacked-clients 0). `auth`: basic auth on every
-    control URL (the peers carry the credentials). `settle_timeout`: seconds HA may take to settle.
+    control URL (the peers carry the credentials). `hooks`: more hook libraries loaded first (`COMMANDS_HOOKS`,
+    Kea 3.0). `settle_timeout`: seconds HA may take to settle.
     """
 
     def __init__(
@@ -336,6 +337,7 @@ class NetnsDhcpLab:
         *,
         parameters: Mapping[str, Any] | None = None,
         auth: bool = False,
+        hooks: Sequence[str] = (),
         settle_timeout: float = 60.0,
         startup_timeout: float = 30.0,
     ) -> None:
@@ -345,6 +347,7 @@ class NetnsDhcpLab:
         self.seeded = leases
         self.parameters = dict(DEFAULT_HA_PARAMETERS) | dict(parameters or {})
         self.auth = auth
+        self.hooks = tuple(hooks)
         self.settle_timeout = settle_timeout
         self.startup_timeout = startup_timeout
         number = next(_COUNTER)
@@ -463,7 +466,9 @@ class NetnsDhcpLab:
 
     def _build(self) -> None:
         self.lab = KeaLab(kea=self.kea, startup_timeout=self.startup_timeout)
-        self.servers = self.lab.load_balancing(auth=self.auth, parameters=self.parameters, start=False)
+        self.servers = self.lab.load_balancing(
+            auth=self.auth, parameters=self.parameters, hooks=self.hooks, start=False
+        )
         rows = '\n'.join(_seed_rows(self.seeded, self.kea, int(time.time()))) + '\n'
         for index, server in enumerate(self.servers):
             body = server.config['Dhcp4']

@@ -67,6 +67,8 @@ class LabServer:
     tls: TLSFiles | None = None
     startup_timeout: float = 20.0
     ha_port: int | None = None
+    #: Hook library file names loaded before lease_cmds and HA (e.g. Kea 3.0's `libdhcp_subnet_cmds.so`).
+    extra_hooks: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from core.choices import JobStatusChoices
 from tests.e2e.helpers import commands_received, grant, ha_block, job_text, lab_name, running_config
-from tests.kea.test_rollout_runtime_kea import ha_transitions, with_cmds_hooks
+from tests.kea.test_rollout_runtime_kea import ha_transitions
 from tests.kea_fixtures import requires_kea
 
+from kealab import COMMANDS_HOOKS
 from netbox_kea_ha.jobs import ImportServerJob, SyncRelationshipJob
 from netbox_kea_ha.models import HARelationship
 
@@ -51,9 +52,7 @@ def subnets(lab_server):
 def test_a_replicated_subnet_goes_at_runtime_and_the_rolling_push_can_be_forced(
     kea_lab, netbox, api, web, user, run_jobs
 ):
-    lab = with_cmds_hooks(kea_lab.load_balancing(kea='3.0', auth=True, start=False))
-    kea_lab.start(lab)
-    kea_lab.wait_ha(lab, timeout=60)
+    lab = kea_lab.load_balancing(kea='3.0', auth=True, hooks=COMMANDS_HOOKS, wait=True)
     primary = netbox.server(lab[0], control_kind='server')
     netbox.device(lab_name(lab[1]), lab[1].address)
     imported, _ = run_jobs(lambda: ImportServerJob.enqueue(instance=primary))
@@ -146,7 +145,8 @@ def test_a_timer_change_reloads_each_peer_with_its_partner_serving_its_scope(kea
     assert job.status == JobStatusChoices.STATUS_COMPLETED, job_text(job)
     assert (job.data['runtime_pushes'], job.data['config_sets']) == (0, 2), job_text(job)
     assert [ha_block(running_config(s))['max-response-delay'] for s in lab] == [4000, 4000]
-    assert [commands_received(s, 'ha-scopes') for s in lab] == [2, 2]  # each side: handed over, handed back
+    # Each side: as the partner, handed over and back; as the peer pushed, drained and resumed.
+    assert [commands_received(s, 'ha-scopes') for s in lab] == [4, 4]
     steps = [s['name'] for s in job.data['rollout']['peers'][1]['steps']]
     assert steps.index('handover') < steps.index('config-set') < steps.index('handback'), job_text(job)
     assert kea_lab.wait_ha(lab, timeout=60) == {'server1': 'load-balancing', 'server2': 'load-balancing'}

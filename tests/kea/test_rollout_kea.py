@@ -222,10 +222,10 @@ def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover
     peer2 = report.peer('server2')
     assert peer2.outcome is PeerOutcome.ROLLED_BACK
     assert 'One or more hook libraries failed to load' in peer2.error
-    steps = ['config-get', 'diff', 'config-test', 'config-set', 'rollback', 'hooks', 'settle']
+    steps = ['config-get', 'diff', 'method', 'config-test', 'config-set', 'rollback', 'hooks', 'settle']
     if handover:
         # server1 served both scopes meanwhile, and got its own back once server2 had recovered.
-        steps = [*steps[:3], 'handover', *steps[3:], 'handback']
+        steps = [*steps[:4], 'handover', 'drain', *steps[4:], 'resume', 'handback']
     assert [s.name for s in peer2.steps] == steps
     assert all(s.ok for s in peer2.steps if s.name != 'config-set')
     assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
@@ -525,12 +525,15 @@ def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
     assert [s.name for s in report.peer('server2').steps] == [
         'config-get',
         'diff',
+        'method',
         'config-test',
         'handover',
+        'drain',
         'config-set',
         'hooks',
         'settle',
         'config-write',
+        'resume',
         'handback',
     ]
     assert 'handover' not in [s.name for s in report.peer('server3').steps]

@@ -12,22 +12,13 @@ import pytest
 from tests.kea.test_rollout_kea import FAST, SETTLE, desired_configs, log_marks, received, running, targets
 from tests.kea_fixtures import requires_kea
 
+from kealab import COMMANDS_HOOKS
 from netbox_kea_ha.kea.client import KeaClient
 from netbox_kea_ha.kea.rollout import PeerOutcome, plan, rollout
 
 pytestmark = pytest.mark.kea
 
-CMDS_HOOKS = ('libdhcp_subnet_cmds.so', 'libdhcp_class_cmds.so', 'libdhcp_host_cmds.so')
 NEW_SUBNET = {'id': 7, 'subnet': '198.51.100.0/24', 'pools': [{'pool': '198.51.100.10 - 198.51.100.99'}]}
-
-
-def with_cmds_hooks(servers):
-    """Load the subnet, class and host commands hooks (Kea 3.0 ships them) before the servers start."""
-    for server in servers:
-        hooks = server.config[f'Dhcp{server.family}']['hooks-libraries']
-        directory = hooks[0]['library'].rsplit('/', 1)[0]
-        hooks[0:0] = [{'library': f'{directory}/{name}'} for name in CMDS_HOOKS]
-    return servers
 
 
 def add_subnet_class_and_reservation(inner):
@@ -49,8 +40,7 @@ def reload_seconds(server):
 
 @requires_kea('3.0')
 def test_a_subnet_a_class_and_a_reservation_go_at_runtime_without_restarting_ha(kea_lab):
-    servers = with_cmds_hooks(kea_lab.load_balancing(parameters=FAST, kea='3.0', start=False))
-    kea_lab.start(servers)
+    servers = kea_lab.load_balancing(parameters=FAST, kea='3.0', hooks=COMMANDS_HOOKS)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     desired = desired_configs(servers, add_subnet_class_and_reservation)
     marks = log_marks(servers)
@@ -88,8 +78,7 @@ def test_a_subnet_a_class_and_a_reservation_go_at_runtime_without_restarting_ha(
 
 @requires_kea('3.0')
 def test_a_command_kea_refuses_rolls_that_peer_back_and_stops(kea_lab):
-    servers = with_cmds_hooks(kea_lab.load_balancing(parameters=FAST, kea='3.0', start=False))
-    kea_lab.start(servers)
+    servers = kea_lab.load_balancing(parameters=FAST, kea='3.0', hooks=COMMANDS_HOOKS)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     originals = {s.name: running(s) for s in servers}
 
@@ -137,7 +126,8 @@ def test_a_server_without_the_commands_hooks_is_reloaded(kea_lab):
     report = rollout(targets(servers, desired), settle_timeout=SETTLE, runtime=True, handover=True)
     assert report.ok, report.summary()
     assert [received(s, marks[s.name], 'config-set') for s in servers] == [1, 1]
-    assert [received(s, marks[s.name], 'ha-scopes') for s in servers] == [2, 2]  # handed over and back, each side
+    # Each side: as the partner, handed over and back; as the peer pushed, drained and resumed.
+    assert [received(s, marks[s.name], 'ha-scopes') for s in servers] == [4, 4]
 
 
 def test_hot_standby_primary_hands_its_scope_to_the_standby_and_back(kea_lab):
@@ -178,7 +168,7 @@ def test_scopes_are_handed_back_after_a_failed_push(kea_lab):
     secondary = report.peer('server2')
     assert secondary.outcome is PeerOutcome.ROLLED_BACK, report.summary()
     steps = [s.name for s in secondary.steps]
-    assert steps.index('handover') < steps.index('config-set') < steps.index('handback')
+    assert steps.index('handover') < steps.index('drain') < steps.index('config-set') < steps.index('handback')
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
     with KeaClient(servers[0].endpoint()) as client:
         assert client.status_get().relationships[0].local.scopes == ('server1',)

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, models, transaction
 from django.template import Context, Template
-from django.test import RequestFactory
+from django.conf import settings
+from django.test import RequestFactory, override_settings
 from jinja2.exceptions import SecurityError
 
 from core.models import ObjectChange
@@ -51,6 +52,24 @@ class HAParameterFieldTest(TestCase):
 
     def test_migrations_are_up_to_date(self):
         call_command('makemigrations', 'netbox_kea_ha', check=True, dry_run=True, verbosity=0)
+
+
+class PushProcedureTest(TestCase):
+    def test_a_relationship_follows_the_setting_unless_it_says_otherwise(self):
+        relationship = make_relationship('r')
+        self.assertEqual((relationship.push_procedure, relationship.effective_push_procedure), ('', 'least-loss'))
+        plugins = {'netbox_kea_ha': {**settings.PLUGINS_CONFIG['netbox_kea_ha'], 'push_procedure': 'rolling'}}
+        with override_settings(PLUGINS_CONFIG=plugins):
+            self.assertEqual(relationship.effective_push_procedure, 'rolling')
+            relationship.push_procedure = 'least-loss'
+            self.assertEqual(relationship.effective_push_procedure, 'least-loss')
+
+    def test_an_unknown_procedure_is_refused_by_name(self):
+        relationship = make_relationship('r')
+        relationship.push_procedure = 'fast'
+        with self.assertRaises(ValidationError) as raised:
+            relationship.full_clean()
+        self.assertIn("Value 'fast' is not a valid choice", str(raised.exception.message_dict['push_procedure']))
 
 
 class KeaServerTest(TestCase):

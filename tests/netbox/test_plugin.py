@@ -22,6 +22,7 @@ def test_defaults_are_valid():
         ({'control_agent_port': 70000}, "'control_agent_port' must be a TCP port number (1-65535), got 70000"),
         ({'replicate_config': 'yes'}, "'replicate_config' must be true or false, got 'yes'"),
         ({'sync_interval': 0}, "'sync_interval' must be a whole number of minutes above 0, got 0"),
+        ({'push_procedure': 'fast'}, "'push_procedure' must be 'least-loss' or 'rolling', got 'fast'"),
         ({'bogus': 1}, "unknown setting 'bogus'"),
     ],
 )

@@ -60,6 +60,10 @@ _HASH_SINCE = KeaVersion(2, 4, 0)
 _LB_ROLES = (HARole.PRIMARY, HARole.SECONDARY)
 _KEA_2_7 = KeaVersion(2, 7, 0)
 _KEA_3_0 = KeaVersion(3, 0, 0)
+#: Seconds a peer that serves no scope any more (its partner serves it) is given to finish the exchanges it has
+#: started before its config-set: an exchange waits for its lease update to reach the partner, and a reload drops
+#: it, leaving the lease on this server only (the lease sync copies the other way).
+_DRAIN_SECONDS = 0.2
 
 
 class RolloutError(ValueError):
@@ -457,19 +461,34 @@ class _Rollout:
     def push_one(self, peer: PeerState) -> bool:
         """config-set, hooks, settle, config-write on one peer; rolled back on failure.
 
-        With `handover`, its partner first takes this peer's scope (`ha-scopes`) and hands it back afterwards,
-        also when the push failed (procedure D of kea-zero-loss-push-observed.md).
+        With `handover`, its partner first takes this peer's scope (`ha-scopes`), then the peer stops serving
+        (`drain`: `ha-scopes []`, and a pause for the exchanges it started to finish); afterwards the peer serves
+        its own scope again (`resume`; a reload resets it anyway) and the partner hands it back, also when the
+        push failed and the peer was rolled back; a peer that did not recover leaves its scope with the partner
+        (procedure D of kea-zero-loss-push-observed.md, with the drain).
         """
         handover = self.partner_for_handover(peer)
         if handover is not None:
-            partner, during, _after = handover
+            partner, during, after = handover
             if not self.set_scopes(partner, during, 'handover', peer):
                 self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
                 return False
+            if not self.set_scopes(peer, [], 'drain', peer):
+                self.fail(peer, f'the drain failed: {peer.report.steps[-1].text}')
+                self.set_scopes(partner, after, 'handback', peer)
+                return False
+            time.sleep(_DRAIN_SECONDS)
         ok = self.push_steps(peer)
         if handover is not None:
-            partner, _during, after = handover
-            if not self.set_scopes(partner, after, 'handback', peer) and ok:
+            partner, during, after = handover
+            if not ok and not peer.recovered:
+                # Its clients have nobody else: the partner keeps serving them (it also would in partner-down).
+                text = f'{partner.name} keeps serving {", ".join(during)}: {peer.name} did not recover'
+                self.record(peer, 'handback', False, text, time.monotonic())
+                return False
+            resumed = self.set_scopes(peer, [peer.name], 'resume', peer)
+            handed = self.set_scopes(partner, after, 'handback', peer)
+            if ok and not (resumed and handed):
                 self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
                 return False
         return ok
@@ -490,7 +509,7 @@ class _Rollout:
                 text = peer.client.command(command.name, command.arguments).text
             except KeaError as exc:
                 self.record(peer, command.name, False, f'{command.what}: {exc}', started)
-                self.fail(peer, f'{peer.name}: Kea refused {command.name} ({command.what}): {exc}')
+                self.fail(peer, f'Kea refused {command.name} ({command.what}): {exc}')
                 self.undo_runtime(peer, applied)
                 return False
             self.record(peer, command.name, True, f'{command.what} ({text})' if text else command.what, started)

@@ -4,7 +4,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ('netbox_kea_ha', '0005_push_procedure'),
     ]
@@ -12,7 +11,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='hapeer',
-            options={'ordering': ('relationship', 'pk'), 'permissions': [('reference', 'Set where the basic-auth password is read from (env: or file: reference)'), ('operate', "Operate the peer's HA: maintenance, lease resync, scopes, continue, reset")]},
+            options={
+                'ordering': ('relationship', 'pk'),
+                'permissions': [
+                    ('reference', 'Set where the basic-auth password is read from (env: or file: reference)'),
+                    ('operate', "Operate the peer's HA: maintenance, lease resync, scopes, continue, reset"),
+                ],
+            },
         ),
         migrations.AddField(
             model_name='hapeer',

@@ -6,11 +6,11 @@ import uuid
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, models, transaction
 from django.template import Context, Template
-from django.conf import settings
 from django.test import RequestFactory, override_settings
 from jinja2.exceptions import SecurityError
 

@@ -55,6 +55,7 @@ __all__ = (
     'render_hooks_libraries',
     'shipped_template_dir',
     'template_context',
+    'template_environment',
     'template_search_path',
 )
 
@@ -166,6 +167,11 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.policies['json.dumps_kwargs'] = {'sort_keys': False}
     env.filters['tojson'] = _tojson
     return env
+
+
+def template_environment(template_dirs: Iterable[str | Path] = ()) -> jinja2.Environment:
+    """The sandboxed Jinja2 environment over `template_search_path(template_dirs)` (cached per search path)."""
+    return _environment(tuple(str(p) for p in template_search_path(template_dirs)))
 
 
 @jinja2.pass_eval_context

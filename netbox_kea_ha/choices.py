@@ -11,6 +11,7 @@ __all__ = (
     'ControlKindChoices',
     'ControlSchemeChoices',
     'DHCPFamilyChoices',
+    'DhcpSourceChoices',
     'HAModeChoices',
     'HARoleChoices',
     'HAStateChoices',
@@ -31,6 +32,18 @@ class DHCPFamilyChoices(ChoiceSet):
     CHOICES = [
         (DHCP4, _('DHCPv4'), 'blue'),
         (DHCP6, _('DHCPv6'), 'purple'),
+    ]
+
+
+class DhcpSourceChoices(ChoiceSet):
+    """Where a relationship's DHCP data (subnets, pools, options, reservations) comes from."""
+
+    PRIMARY = 'primary'
+    IPAM = 'ipam'
+
+    CHOICES = [
+        (PRIMARY, _("The primary's running config"), 'gray'),
+        (IPAM, _('NetBox IPAM'), 'blue'),
     ]
 
 

@@ -3,9 +3,14 @@ NetBox jobs of the plugin. Thin: each calls a service and reports in the job log
 
 * `ImportServerJob` (bound to a KeaServer): import what the server runs.
 * `SyncRelationshipJob` (bound to an HARelationship; `dry_run` for a plan): replicate and push.
+* `ImportIpamJob` (bound to an HARelationship; `vrf_id`): what its primary runs into NetBox IPAM (docs/ipam.md).
 * `RestoreSnapshotJob` (bound to the snapshot's KeaServer): push a config snapshot back.
 * `StatusJob` (system job every `status_interval` minutes, or bound to a server or relationship): read HA state
   and drift.
+* `OperatePeerJob` (bound to an HARelationship; `peer_id`, `operation` and its options): an HA operation on one
+  peer of it (maintenance and the return from it, lease resync, scopes, continue, reset; docs/operations.md).
+* `LeaseExportJob` (bound to an HARelationship; `prefix`): every lease (of a prefix) as a CSV file
+  (docs/leases.md).
 * `ScheduledSyncJob` (system job every `sync_interval` minutes): check every relationship against its peers'
   running configs (one concurrent read of the fleet, `services.fleet_check`) and enqueue one `SyncRelationshipJob`
   per relationship that is not in sync, so that several RQ workers share the pushes of a large fleet.
@@ -15,6 +20,8 @@ timeouts; `KeaHAJobRunner.enqueue` passes it). Expected failures (Kea unreachabl
 sync running) log an error and raise `JobFailed`, which marks the job failed without a traceback.
 """
 
+import io
+
 from core.choices import JobStatusChoices
 from core.exceptions import JobFailed
 from netbox.jobs import JobLogHandler, JobRunner, system_job
@@ -22,8 +29,11 @@ from netbox.jobs import JobLogHandler, JobRunner, system_job
 from .plugin_settings import get_setting
 
 __all__ = (
+    'ImportIpamJob',
     'ImportServerJob',
     'KeaHAJobRunner',
+    'LeaseExportJob',
+    'OperatePeerJob',
     'RestoreSnapshotJob',
     'ScheduledSyncJob',
     'StatusJob',
@@ -174,6 +184,122 @@ class RestoreSnapshotJob(KeaHAJobRunner):
         except SyncFailed as exc:
             self.fail(str(exc), data=exc.report.as_dict() if exc.report else {'error': str(exc)})
         self.job.data = result.as_dict()
+
+
+class OperatePeerJob(KeaHAJobRunner):
+    """An HA operation on one peer of the relationship the job is bound to (its Jobs tab lists them); `arguments`:
+    the operation's options (source, max_period, scopes)."""
+
+    class Meta:
+        name = 'Kea HA operation'
+
+    @classmethod
+    def operation_kwargs(cls, peer, operation, options=None):
+        """The enqueue arguments of `operation` on `peer` (options: source, max_period, scopes): bound to the peer's
+        relationship, named after the operation and the peer."""
+        from .services.operations import operation_label
+
+        return {
+            'instance': peer.relationship,
+            'name': f'{operation_label(operation)}: {peer.server} ({peer.effective_name})'[:200],
+            'peer_id': peer.pk,
+            'operation': str(operation),
+            'arguments': {key: value for key, value in (options or {}).items() if value is not None},
+        }
+
+    @classmethod
+    def enqueue_operation(cls, peer, operation, user=None, options=None, **kwargs):
+        """Enqueue `operation` on `peer` as `user`."""
+        return cls.enqueue(user=user, **cls.operation_kwargs(peer, operation, options), **kwargs)
+
+    def run(self, *args, peer_id=None, operation=None, arguments=None, **kwargs):
+        """Run the operation (services.operations.operate_peer): read, check, send, verify, record the states."""
+        from .kea.operations import Options
+        from .models import HAPeer
+        from .services.context import change_context
+        from .services.operations import OperationFailed, operate_peer
+
+        peer = HAPeer.objects.filter(pk=peer_id).select_related('relationship', 'server').first()
+        if peer is None:
+            self.fail(f'HA peer {peer_id} no longer exists; nothing was sent')
+        if self.job.object is not None and peer.relationship_id != self.job.object_id:
+            self.fail(f'HA peer {peer} is no longer in relationship {self.job.object}; nothing was sent')
+        try:
+            values = Options(**(arguments or {}))
+        except TypeError:
+            self.fail(f'unknown options {sorted(arguments)} (known: source, max_period, scopes); nothing was sent')
+        try:
+            with change_context(self.job.user):
+                result = operate_peer(peer, operation, values, logger=self.logger, progress=self.save_progress)
+        except OperationFailed as exc:
+            data = exc.result.as_dict() if exc.result else {'peer': str(peer), 'operation': operation}
+            self.fail(str(exc), data=data | {'error': str(exc)})
+        self.job.data = result.as_dict()
+
+
+class ImportIpamJob(KeaHAJobRunner):
+    """Import the subnets, pools and reservations a relationship's primary runs into NetBox IPAM."""
+
+    class Meta:
+        name = 'Import into IPAM'
+
+    def run(self, *args, vrf_id=None, **kwargs):
+        """Create or match Prefixes, IP ranges, reserved addresses and served prefixes (as the user may)."""
+        from ipam.models import VRF
+
+        from .services.context import change_context
+        from .services.ipam_import import IpamImportFailed, import_into_ipam
+
+        relationship = self.job.object
+        if relationship is None:
+            self.fail('the HA relationship of this job no longer exists')
+        vrf = VRF.objects.filter(pk=vrf_id).first() if vrf_id else None
+        if vrf_id and vrf is None:
+            self.fail(f'VRF {vrf_id} does not exist')
+        try:
+            with change_context(self.job.user):
+                report = import_into_ipam(relationship, user=self.job.user, logger=self.logger, vrf=vrf)
+        except IpamImportFailed as exc:
+            self.fail(str(exc), data={'relationship': str(relationship), 'error': str(exc)})
+        self.job.data = report.as_dict()
+
+
+class LeaseExportJob(KeaHAJobRunner):
+    """Every lease of a relationship (or of one prefix of it) as a CSV file, page by page from one peer
+    (docs/leases.md): the export a web request must not do."""
+
+    class Meta:
+        name = 'Export leases'  # services.leases.EXPORT_JOB_NAME
+
+    def run(self, *args, prefix=None, **kwargs):
+        """Write the CSV to NetBox's file storage (`kea-ha/lease-exports/`); the job data names it."""
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from .services.leases import LeaseLookupError, export_leases
+
+        relationship = self.job.object
+        if relationship is None:
+            self.fail('the HA relationship of this job no longer exists')
+        text = io.StringIO()
+        try:
+            result = export_leases(relationship, text, prefix=prefix, logger=self.logger)
+        except (LeaseLookupError, ValueError) as exc:
+            self.fail(str(exc), data={'relationship': str(relationship), 'error': str(exc)})
+        name = default_storage.save(f'kea-ha/lease-exports/job-{self.job.pk}.csv', ContentFile(text.getvalue()))
+        self.logger.info(f'{result.count} leases from {result.source} in {result.pages} pages written to {name}')
+        if result.truncated:
+            self.logger.warning(f'stopped at {result.count} leases (the most one export writes)')
+        self.job.data = {
+            'relationship': str(relationship),
+            'prefix': result.prefix,
+            'source': result.source,
+            'unanswered': result.unanswered,
+            'count': result.count,
+            'pages': result.pages,
+            'truncated': result.truncated,
+            'file': name,
+        }
 
 
 @system_job(interval=get_setting('status_interval'))

@@ -38,6 +38,7 @@ menu = PluginMenu(
                 _item('keaserver', _('Kea servers')),
                 _item('harelationship', _('HA relationships')),
                 _item('hapeer', _('HA peers')),
+                _item('servedprefix', _('Served prefixes')),
             ),
         ),
         (

@@ -34,6 +34,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     'status_interval': 5,
     # Seconds to wait for a Kea control endpoint to answer one command.
     'request_timeout': 10.0,
+    # Seconds a lease look-up (search, page, delete, utilisation) waits for each Kea server: a person is waiting.
+    'lease_timeout': 3.0,
     # Verify the TLS certificates of https control endpoints (a server can give its own CA bundle).
     'verify_tls': True,
     # A folder of your own Jinja2 templates for Kea config blocks; a template found there wins over the shipped one.
@@ -51,6 +53,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # partner serving the scope meanwhile) or 'rolling' (a reload of each peer in turn). Each relationship can
     # override it.
     'push_procedure': 'least-loss',
+    # Relationships whose DHCP data comes from NetBox IPAM (docs/ipam.md): the statuses of the IP ranges served as
+    # pools, and of the IP addresses (with a MAC on their interface) served as reservations; an address tagged with
+    # `dhcp_reservation_tag` (a tag slug) is a reservation whatever its status.
+    'dhcp_range_statuses': ['active'],
+    'dhcp_reservation_statuses': ['reserved'],
+    'dhcp_reservation_tag': None,
     # Where password references may read from (docs/security.md). Empty: `file:` and `env:` references are refused.
     # Directories on the NetBox host whose files `file:` references may name (never /proc, /sys, /dev or NetBox's own
     # directory and configuration, whatever is listed here).
@@ -123,6 +131,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     'sync_interval': (_positive_int, 'a whole number of minutes above 0'),
     'status_interval': (_positive_int, 'a whole number of minutes above 0'),
     'request_timeout': (_positive_number, 'a number of seconds above 0'),
+    'lease_timeout': (_positive_number, 'a number of seconds above 0'),
     'verify_tls': (_bool, 'true or false'),
     'templates_dir': (_optional_str, 'a directory path, or None'),
     'encryption_key': (_optional_str, 'a non-empty string, or None'),
@@ -131,6 +140,9 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     'shared_keys': (_str_list, 'a list of config key names'),
     'server_keys': (_str_list, 'a list of config key names'),
     'push_procedure': (lambda value: value in ('least-loss', 'rolling'), "'least-loss' or 'rolling'"),
+    'dhcp_range_statuses': (_str_list, 'a list of IP range status values'),
+    'dhcp_reservation_statuses': (_str_list, 'a list of IP address status values'),
+    'dhcp_reservation_tag': (_optional_str, 'a tag slug, or None'),
     'secret_reference_dirs': (
         _reference_dirs,
         'a list of absolute directories in normal form (not /, nor under /proc, /sys or /dev)',

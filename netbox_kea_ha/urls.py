@@ -15,6 +15,9 @@ urlpatterns = (
     path('relationships/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'harelationship'))),
     path('peers/', include(get_model_urls('netbox_kea_ha', 'hapeer', detail=False))),
     path('peers/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'hapeer'))),
+    path('served-prefixes/', include(get_model_urls('netbox_kea_ha', 'servedprefix', detail=False))),
+    path('served-prefixes/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'servedprefix'))),
     path('snapshots/', include(get_model_urls('netbox_kea_ha', 'configsnapshot', detail=False))),
     path('snapshots/<int:pk>/', include(get_model_urls('netbox_kea_ha', 'configsnapshot'))),
+    path('leases/who-holds/', views.IPAddressLeaseView.as_view(), name='ip_lease'),
 )

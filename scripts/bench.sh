@@ -23,7 +23,7 @@ PY
 fi
 
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(normalise_10k rollout_noop status_concurrency status_fleet import_2000 sync_noop_fleet fleet_200 push_loss)
+[ ${#benches[@]} -gt 0 ] || benches=(normalise_10k rollout_noop status_concurrency status_fleet import_2000 sync_noop_fleet fleet_200 ipam_render push_loss leases)
 for bench in "${benches[@]}"; do
   log "bench/$bench.py"
   "$VENV/bin/python" "bench/$bench.py"

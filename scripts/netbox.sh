@@ -22,6 +22,6 @@ if [ "$(cat "$VENV/.kea-ha-stamp" 2>/dev/null)" != "$stamp" ]; then
   [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
   "$VENV/bin/pip" install --quiet -r "$NETBOX_DIR/requirements.txt"
-  "$VENV/bin/pip" install --quiet -e "$ROOT[test,docs]"
+  "$VENV/bin/pip" install --quiet -e "$ROOT[test,docs,cli]"
   echo "$stamp" > "$VENV/.kea-ha-stamp"
 fi

@@ -8,6 +8,7 @@ PACKAGES=(
   kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent kea-admin   # real Kea 2.2 for tests and the demo
   debootstrap zstd                     # Debian 13 roots with real Kea 2.6 and 3.0 for the tests (kealab/roots.py)
   mmdebstrap uidmap                    # the same roots built without root, in a user namespace (kealab/roots.py)
+  chromium chromium-driver             # the browser test (tests/e2e/test_live.py): headless, driven by Selenium
 )
 
 missing=()

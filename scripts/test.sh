@@ -32,7 +32,7 @@ step() {
 }
 step 'ruff check' ruff check .
 step 'ruff format --check' ruff format --check .
-step 'mypy --strict netbox_kea_ha/kea netbox_kea_ha/services' mypy
+step 'mypy --strict netbox_kea_ha/kea, services, cli' mypy
 step 'makemigrations --check' env KEA_HA_ENV=test \
   "$VENV/bin/python" "$NETBOX_DIR/netbox/manage.py" makemigrations --check --dry-run netbox_kea_ha
 step 'mkdocs build --strict' env NO_MKDOCS_2_WARNING=true "$VENV/bin/mkdocs" build --strict --quiet

@@ -38,6 +38,29 @@ def test_kea_package_imports_without_django_or_netbox():
     assert result.returncode == 0, result.stderr
 
 
+def test_cli_imports_without_django_or_netbox():
+    """The `kea-ha` command (netbox_kea_ha/cli/) runs anywhere: every module of it imports in a fresh interpreter where
+    Django and NetBox cannot load, and it uses no other part of the plugin than its own modules."""
+    cli = PACKAGE / 'cli'
+    modules = _modules(cli)
+    assert 'netbox_kea_ha.cli.register' in modules
+    code = (
+        'import sys\n'
+        "for blocked in ('django', 'netbox', 'rest_framework', 'strawberry', 'core', 'dcim', 'ipam', 'users'):\n"
+        '    sys.modules[blocked] = None\n'
+        f'for name in {modules!r}:\n'
+        '    __import__(name)\n'
+        'from netbox_kea_ha.cli.main import build_parser\n'
+        'build_parser()\n'
+        "assert 'django' not in {m.split('.')[0] for m, v in sys.modules.items() if v is not None}\n"
+    )
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert result.returncode == 0, result.stderr
+    graph = _graph()
+    outside = sorted(f'{m} -> {t}' for m in graph if _layer(m) == 'cli' for t in graph[m] if _layer(t) != 'cli')
+    assert not outside, f'the kea-ha command imports the plugin: {outside}'
+
+
 def _imports(path, name):
     """The plugin's modules that `name` (at `path`) imports anywhere: at the top, inside functions, or under
     TYPE_CHECKING-free conditions (TYPE_CHECKING blocks are left out: they never run)."""

@@ -7,9 +7,16 @@ answering 202 with the job; nothing here talks to Kea.
     POST /api/plugins/kea-ha/relationships/{id}/sync/      sync_harelationship       SyncRelationshipJob
          {"dry_run": true} plans only; {"allow_disruptive": true} lets a mode/role/name/URL change through
     POST /api/plugins/kea-ha/relationships/{id}/status/    status_harelationship     StatusJob
+    POST /api/plugins/kea-ha/relationships/{id}/import-ipam/ sync_harelationship    ImportIpamJob
+         {"vrf": <VRF id>} puts the Prefixes, IP ranges and addresses in that VRF (default: none); needs the user's
+         ipam add permissions for what it creates
     POST /api/plugins/kea-ha/status/                       status_keaserver (all)    StatusJob, every server
     POST /api/plugins/kea-ha/snapshots/{id}/restore/       restore_configsnapshot    RestoreSnapshotJob
          {"which": "after"} pushes the snapshot's pushed config instead of the one it replaced
+    POST /api/plugins/kea-ha/peers/{id}/operate/           operate_hapeer            OperatePeerJob, on the relationship
+         {"operation": "maintenance-start" | "maintenance-cancel" | "sync" | "scopes" | "continue" | "reset",
+          "source": <peer name>, "max_period": <seconds> (sync), "scopes": "partner" | "own" (scopes)}; an option the
+         operation does not take, or one its mode and role make pointless, is a 400 naming why
 
 The snapshots themselves are read at GET /api/plugins/kea-ha/snapshots/ (api/views.py: read-only, redacted).
 """
@@ -25,12 +32,16 @@ from rest_framework.views import APIView
 from core.api.serializers import JobSerializer
 from users.models import Token
 
-from ..jobs import ImportServerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
-from ..models import ConfigSnapshot, HARelationship, KeaServer
+from ..jobs import ImportIpamJob, ImportServerJob, OperatePeerJob, RestoreSnapshotJob, StatusJob, SyncRelationshipJob
+from ..kea.operations import MAX_PERIOD_LIMIT, Operation, Options, ScopeChoice, option_problems
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+from ..services.operations import plan_operation
 
 __all__ = (
     'ActionPermission',
     'FleetStatusAPIView',
+    'PeerOperateAPIView',
+    'RelationshipImportIpamAPIView',
     'RelationshipStatusAPIView',
     'RelationshipSyncAPIView',
     'ServerImportAPIView',
@@ -56,6 +67,26 @@ class RestoreOptions(serializers.Serializer):
     """Options of a restore."""
 
     which = serializers.ChoiceField(choices=('before', 'after'), default='before')
+
+
+class OperateOptions(serializers.Serializer):
+    """An HA operation on a peer and its options (docs/operations.md)."""
+
+    operation = serializers.ChoiceField(choices=[o.value for o in Operation])
+    source = serializers.CharField(
+        required=False, help_text='sync: the peer (its name in the relationship) whose leases are pulled'
+    )
+    max_period = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PERIOD_LIMIT,
+        help_text="sync: seconds the source's DHCP service may stay disabled at most (default 60)",
+    )
+    scopes = serializers.ChoiceField(
+        required=False,
+        choices=[c.value for c in ScopeChoice],
+        help_text="scopes: 'partner' (its own and its partner's scope) or 'own' (its own again)",
+    )
 
 
 def _options(serializer_class, request):
@@ -149,6 +180,31 @@ class RelationshipSyncAPIView(_JobAPIView):
         return self.accepted(request, SyncRelationshipJob.enqueue(instance=relationship, user=request.user, **options))
 
 
+class IpamImportOptions(serializers.Serializer):
+    """Options of an import into IPAM."""
+
+    vrf = serializers.IntegerField(required=False, min_value=1, help_text='The VRF (ID) of what is created')
+
+
+class RelationshipImportIpamAPIView(_JobAPIView):
+    """Import into IPAM: what the relationship's primary runs becomes served prefixes, IP ranges and addresses."""
+
+    model, action = HARelationship, 'sync'
+
+    @extend_schema(request=IpamImportOptions, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue an ImportIpamJob."""
+        from ipam.models import VRF
+
+        relationship = self.get_object(request, pk)
+        options = _options(IpamImportOptions, request)
+        vrf_id = options.get('vrf')
+        if vrf_id and not VRF.objects.restrict(request.user, 'view').filter(pk=vrf_id).exists():
+            raise ValidationError({'vrf': [f'no VRF {vrf_id} you may see']})
+        job = ImportIpamJob.enqueue(instance=relationship, user=request.user, vrf_id=vrf_id)
+        return self.accepted(request, job)
+
+
 class RelationshipStatusAPIView(_JobAPIView):
     """Read the HA state and drift of every peer of a relationship."""
 
@@ -191,3 +247,24 @@ class SnapshotRestoreAPIView(_JobAPIView):
         snapshot = self.get_object(request, pk)
         options = _options(RestoreOptions, request)
         return self.accepted(request, RestoreSnapshotJob.enqueue_restore(snapshot, request.user, options['which']))
+
+
+class PeerOperateAPIView(_JobAPIView):
+    """HA operation on a peer: maintenance and the return from it, lease resync, scopes, continue or reset."""
+
+    model, action = HAPeer, 'operate'
+
+    @extend_schema(request=OperateOptions, responses={202: JobSerializer})
+    def post(self, request, pk):
+        """Enqueue an OperatePeerJob (bound to the peer's relationship); 400 when its mode, role or options make it
+        pointless whatever the states (the job checks the states)."""
+        peer = self.get_object(request, pk)
+        data = _options(OperateOptions, request)
+        operation = Operation(data.pop('operation'))
+        options = Options(**data)
+        if problems := option_problems(operation, options):
+            raise ValidationError({name: [text] for name, text in problems.items()})
+        plan = plan_operation(peer, operation, options)
+        if plan.problem:
+            raise ValidationError({'operation': [f'refused, nothing was sent: {plan.problem}']})
+        return self.accepted(request, OperatePeerJob.enqueue_operation(peer, operation, request.user, options=data))

@@ -2,6 +2,7 @@
 
 from .serializers_.peers import *
 from .serializers_.relationships import *
+from .serializers_.served_prefixes import *
 from .serializers_.servers import *
 from .serializers_.snapshots import *
 
@@ -11,4 +12,5 @@ __all__ = (
     'HARelationshipBriefSerializer',
     'HARelationshipSerializer',
     'KeaServerSerializer',
+    'ServedPrefixSerializer',
 )

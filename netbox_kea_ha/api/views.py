@@ -9,7 +9,7 @@ from rest_framework.routers import APIRootView
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 
 from .. import filtersets
-from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer, ServedPrefix
 from ..services.display import shown_relationship
 from ..visibility import visible_peers_prefetch
 from . import serializers
@@ -20,6 +20,7 @@ __all__ = (
     'HARelationshipViewSet',
     'KeaHARootView',
     'KeaServerViewSet',
+    'ServedPrefixViewSet',
 )
 
 
@@ -96,3 +97,11 @@ class ConfigSnapshotViewSet(NetBoxReadOnlyModelViewSet):
     queryset = ConfigSnapshot.objects.select_related('server', 'relationship', 'user', 'job', 'restored_from')
     serializer_class = serializers.ConfigSnapshotSerializer
     filterset_class = filtersets.ConfigSnapshotFilterSet
+
+
+class ServedPrefixViewSet(NetBoxModelViewSet):
+    """Prefixes served by relationships whose DHCP data comes from NetBox IPAM."""
+
+    queryset = ServedPrefix.objects.select_related('relationship', 'prefix', 'prefix__vrf')
+    serializer_class = serializers.ServedPrefixSerializer
+    filterset_class = filtersets.ServedPrefixFilterSet

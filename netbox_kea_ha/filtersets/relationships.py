@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from netbox.filtersets import PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
-from ..choices import HAModeChoices, PushProcedureChoices
+from ..choices import DhcpSourceChoices, HAModeChoices, PushProcedureChoices
 from ..kea.ha import HA_PARAMETERS
 from ..models import HARelationship, KeaServer
 
@@ -20,6 +20,7 @@ class HARelationshipFilterSet(PrimaryModelFilterSet):
 
     mode = django_filters.MultipleChoiceFilter(choices=HAModeChoices, distinct=False)
     push_procedure = django_filters.MultipleChoiceFilter(choices=PushProcedureChoices, distinct=False)
+    dhcp_source = django_filters.MultipleChoiceFilter(choices=DhcpSourceChoices, distinct=False)
     server_id = django_filters.ModelMultipleChoiceFilter(
         field_name='peers__server',
         queryset=KeaServer.objects.all(),
@@ -34,7 +35,7 @@ class HARelationshipFilterSet(PrimaryModelFilterSet):
 
     class Meta:
         model = HARelationship
-        fields = ('id', 'name', 'description', *(p.attr for p in HA_PARAMETERS))
+        fields = ('id', 'name', 'description', 'highest_subnet_id', *(p.attr for p in HA_PARAMETERS))
 
     def search(self, queryset, name, value):
         """Free-text search over name and description."""

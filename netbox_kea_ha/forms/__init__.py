@@ -1,7 +1,9 @@
 """The plugin's forms: one module per model, each with its edit, import, bulk-edit and filter forms."""
 
+from .operations import *
 from .peers import *
 from .relationships import *
+from .served_prefixes import *
 from .servers import *
 from .snapshots import *
 
@@ -19,4 +21,9 @@ __all__ = (
     'KeaServerFilterForm',
     'KeaServerForm',
     'KeaServerImportForm',
+    'OperationForm',
+    'ServedPrefixBulkEditForm',
+    'ServedPrefixFilterForm',
+    'ServedPrefixForm',
+    'ServedPrefixImportForm',
 )

@@ -14,7 +14,7 @@ from utilities.forms.fields import CSVChoiceField, DynamicModelMultipleChoiceFie
 from utilities.forms.rendering import FieldSet
 from utilities.forms.widgets import BulkEditNullBooleanSelect
 
-from ..choices import HAModeChoices, PushProcedureChoices
+from ..choices import DhcpSourceChoices, HAModeChoices, PushProcedureChoices
 from ..kea.ha import HA_PARAMETERS
 from ..models import HARelationship, KeaServer
 from .fields import JSONValueField, parameter_form_field, parameter_groups, parameter_help
@@ -31,8 +31,8 @@ _PARAMETER_ATTRS = tuple(p.attr for p in HA_PARAMETERS)
 
 #: The model fields of the edit and the import form.
 _FIELDS = (
-    'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'push_procedure', 'description', 'owner',
-    'comments', 'tags',
+    'name', 'mode', *_PARAMETER_ATTRS, 'state_machine', 'extra_parameters', 'push_procedure', 'dhcp_source',
+    'description', 'owner', 'comments', 'tags',
 )  # fmt: skip
 
 _STATE_MACHINE_HELP = _(
@@ -51,11 +51,23 @@ class HARelationshipForm(FieldErrorFallbackMixin, PrimaryModelForm):
     state_machine = JSONValueField(label=_('State machine'), empty=list, help_text=_STATE_MACHINE_HELP)
     extra_parameters = JSONValueField(label=_('Extra parameters'), empty=dict, help_text=_EXTRA_HELP)
 
+    dhcp_source = forms.ChoiceField(
+        label=_('DHCP data from'),
+        choices=DhcpSourceChoices,
+        required=False,
+        initial=DhcpSourceChoices.PRIMARY,
+        help_text=_("The primary's running config, or the served prefixes in NetBox IPAM (docs/ipam.md)"),
+    )
+
     fieldsets = (
-        FieldSet('name', 'mode', 'description', 'tags', name=_('HA relationship')),
+        FieldSet('name', 'mode', 'dhcp_source', 'description', 'tags', name=_('HA relationship')),
         *_parameter_fieldsets(),
         FieldSet('state_machine', 'extra_parameters', 'push_procedure', name=_('Advanced')),
     )
+
+    def clean_dhcp_source(self):
+        """Blank: the primary's running config (the default)."""
+        return self.cleaned_data.get('dhcp_source') or DhcpSourceChoices.PRIMARY
 
     class Meta:
         model = HARelationship
@@ -81,10 +93,20 @@ class HARelationshipImportForm(FieldErrorFallbackMixin, PrimaryModelImportForm):
         required=False,
         help_text=_('least-loss or rolling; blank: the plugin setting'),
     )
+    dhcp_source = CSVChoiceField(
+        label=_('DHCP data from'),
+        choices=DhcpSourceChoices,
+        required=False,
+        help_text=_('primary (default) or ipam'),
+    )
 
     class Meta:
         model = HARelationship
         fields = _FIELDS
+
+    def clean_dhcp_source(self):
+        """Blank: the primary's running config (the default)."""
+        return self.cleaned_data.get('dhcp_source') or DhcpSourceChoices.PRIMARY
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,11 +9,11 @@ from strawberry_django import BaseFilterLookup, DatetimeFilterLookup, FilterLook
 
 from netbox.graphql.filters import BaseModelFilter, PrimaryModelFilter
 
-from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer, ServedPrefix
 
 if TYPE_CHECKING:
     from dcim.graphql.filters import DeviceFilter
-    from ipam.graphql.filters import IPAddressFilter
+    from ipam.graphql.filters import IPAddressFilter, PrefixFilter
     from netbox.graphql.filter_lookups import BigIntegerLookup, IntegerLookup
     from virtualization.graphql.filters import VirtualMachineFilter
 
@@ -24,6 +24,7 @@ __all__ = (
     'HAPeerFilter',
     'HARelationshipFilter',
     'KeaServerFilter',
+    'ServedPrefixFilter',
 )
 
 _LOOKUPS = 'netbox.graphql.filter_lookups'
@@ -115,7 +116,16 @@ class HAPeerFilter(PrimaryModelFilter):
         strawberry_django.filter_field()
     )
     reachable: FilterLookup[bool] | None = strawberry_django.filter_field()
+    communication_interrupted: FilterLookup[bool] | None = strawberry_django.filter_field()
+    in_touch: FilterLookup[bool] | None = strawberry_django.filter_field()
+    heartbeat_age: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    connecting_clients: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
     unacked_clients: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    unacked_clients_left: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = (
+        strawberry_django.filter_field()
+    )
+    analyzed_packets: Annotated['BigIntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    clock_skew: Annotated['IntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
     last_contact: DatetimeFilterLookup | None = strawberry_django.filter_field()
 
 
@@ -133,3 +143,15 @@ class ConfigSnapshotFilter(BaseModelFilter):
     action: StrFilterLookup | None = strawberry_django.filter_field()
     result: StrFilterLookup | None = strawberry_django.filter_field()
     message: StrFilterLookup | None = strawberry_django.filter_field()
+
+
+@strawberry_django.filter_type(ServedPrefix, lookups=True)
+class ServedPrefixFilter(PrimaryModelFilter):
+    """Filter of served prefixes (relationship, prefix, subnet id)."""
+
+    relationship: Annotated['HARelationshipFilter', strawberry.lazy(_FILTERS)] | None = strawberry_django.filter_field()
+    relationship_id: ID | None = strawberry_django.filter_field()
+    prefix: Annotated['PrefixFilter', strawberry.lazy('ipam.graphql.filters')] | None = strawberry_django.filter_field()
+    prefix_id: ID | None = strawberry_django.filter_field()
+    subnet_id: Annotated['BigIntegerLookup', strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    interface: StrFilterLookup | None = strawberry_django.filter_field()

@@ -3,7 +3,7 @@
 import strawberry
 import strawberry_django
 
-from .types import ConfigSnapshotType, HAPeerType, HARelationshipType, KeaServerType
+from .types import ConfigSnapshotType, HAPeerType, HARelationshipType, KeaServerType, ServedPrefixType
 
 __all__ = (
     'KeaHAQuery',
@@ -13,7 +13,8 @@ __all__ = (
 
 @strawberry.type(name='Query')
 class KeaHAQuery:
-    """kea_ha_server(_list), kea_ha_relationship(_list), kea_ha_peer(_list), kea_ha_snapshot(_list)."""
+    """kea_ha_server(_list), kea_ha_relationship(_list), kea_ha_peer(_list), kea_ha_snapshot(_list),
+    kea_ha_served_prefix(_list)."""
 
     kea_ha_server: KeaServerType = strawberry_django.field()
     kea_ha_server_list: list[KeaServerType] = strawberry_django.field()
@@ -26,6 +27,9 @@ class KeaHAQuery:
 
     kea_ha_snapshot: ConfigSnapshotType = strawberry_django.field()
     kea_ha_snapshot_list: list[ConfigSnapshotType] = strawberry_django.field()
+
+    kea_ha_served_prefix: ServedPrefixType = strawberry_django.field()
+    kea_ha_served_prefix_list: list[ServedPrefixType] = strawberry_django.field()
 
 
 schema = [KeaHAQuery]

@@ -15,12 +15,12 @@ from netbox.graphql.scalars import BigInt
 from netbox.graphql.types import BaseObjectType, PrimaryObjectType
 
 from ..kea.ha import HA_PARAMETERS
-from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+from ..models import ConfigSnapshot, HAPeer, HARelationship, KeaServer, ServedPrefix
 from .filters import *
 
 if TYPE_CHECKING:
     from dcim.graphql.types import DeviceType
-    from ipam.graphql.types import IPAddressType
+    from ipam.graphql.types import IPAddressType, PrefixType
     from users.graphql.types import UserType
     from virtualization.graphql.types import VirtualMachineType
 
@@ -29,6 +29,7 @@ __all__ = (
     'HAPeerType',
     'HARelationshipType',
     'KeaServerType',
+    'ServedPrefixType',
 )
 
 _TYPES = 'netbox_kea_ha.graphql.types'
@@ -77,6 +78,7 @@ class HARelationshipType(PrimaryObjectType):
 for _parameter in HA_PARAMETERS:
     if isinstance(HARelationship._meta.get_field(_parameter.attr), models.PositiveBigIntegerField):
         HARelationshipType.__annotations__[_parameter.attr] = BigInt | None
+HARelationshipType.__annotations__['highest_subnet_id'] = BigInt
 
 HARelationshipType = strawberry_django.type(
     HARelationship,
@@ -93,10 +95,12 @@ HARelationshipType = strawberry_django.type(
     pagination=True,
 )
 class HAPeerType(PrimaryObjectType):
-    """A peer of a relationship (no password: `has_basic_auth_password` only)."""
+    """A peer of a relationship (no password: `has_basic_auth_password` only), with its HA status."""
 
     relationship: Annotated['HARelationshipType', strawberry.lazy(_TYPES)]
     server: Annotated['KeaServerType', strawberry.lazy(_TYPES)]
+    # Kea counts packets in 64 bits: more than GraphQL's 32-bit Int holds.
+    analyzed_packets: BigInt | None
 
     @strawberry_django.field(only=['name', 'server__name', 'server__server_tag'], select_related=['server'])
     def effective_name(self) -> str:
@@ -148,3 +152,17 @@ class ConfigSnapshotType(BaseObjectType):
     def job_id(self) -> int | None:
         """The id of the job that made the snapshot (a core job), if it still exists."""
         return self.job_id
+
+
+@strawberry_django.type(
+    ServedPrefix,
+    fields=_public_fields(ServedPrefix),
+    filters=ServedPrefixFilter,
+    pagination=True,
+)
+class ServedPrefixType(PrimaryObjectType):
+    """A prefix served by a relationship whose DHCP data comes from NetBox IPAM."""
+
+    relationship: Annotated['HARelationshipType', strawberry.lazy(_TYPES)]
+    prefix: Annotated['PrefixType', strawberry.lazy('ipam.graphql.types')]
+    subnet_id: BigInt | None

@@ -45,6 +45,19 @@ from .answers import (
 )
 from .endpoint import SERVICES, Endpoint
 from .exceptions import KeaError
+from .leases import (
+    Lease,
+    LeaseKey,
+    LeasePage,
+    SubnetStats,
+    by_key_command,
+    get_arguments,
+    lease_of,
+    leases_of,
+    page_arguments,
+    page_of,
+    stats_of,
+)
 from .request_errors import broken_after_connect, tls_probe, transport_error
 from .status import Heartbeat, ServerStatus, parse_heartbeat, parse_status
 
@@ -56,8 +69,12 @@ __all__ = (
     'Endpoint',
     'KeaClient',
     'KeaConfig',
+    'Lease',
+    'LeaseKey',
+    'LeasePage',
     'LoopThread',
     'Outcome',
+    'SubnetStats',
     'VersionInfo',
     'gather',
     'gather_commands',
@@ -124,6 +141,19 @@ def _named(server_name: str | None, **arguments: Any) -> dict[str, Any] | None:
     if server_name is not None:
         values['server-name'] = server_name
     return values or None
+
+
+def _family(endpoint: Endpoint, family: int | None) -> int:
+    """The DHCP family of a lease command: `family`, else the endpoint's service (dhcp6: 6), else 4."""
+    if family is None:
+        return 6 if endpoint.service == 'dhcp6' else 4
+    if family not in (4, 6):
+        raise ValueError(f'family must be 4 or 6, not {family!r}')
+    return family
+
+
+def _stat_arguments(subnet_id: int | None) -> dict[str, Any] | None:
+    return None if subnet_id is None else {'subnet-id': int(subnet_id)}
 
 
 def _scopes_argument(scopes: Sequence[str], server_name: str | None) -> dict[str, Any]:
@@ -239,6 +269,40 @@ class KeaClient:
         """Cancel a maintenance started on this server."""
         return self.command('ha-maintenance-cancel').text
 
+    # --- leases (lease_cmds; stat_cmds for stat_lease_get) -------------------------------------------------------
+
+    def lease_get(self, address: str, *, subnet_id: int | None = None, family: int | None = None) -> Lease | None:
+        """The lease of `address` (lease4-get / lease6-get), or None when the server holds none."""
+        family = _family(self.endpoint, family)
+        answer = self.command(f'lease{family}-get', get_arguments(address, subnet_id), empty_ok=True)
+        return None if answer.result == 3 else parsed(self.endpoint, f'lease{family}-get', answer, _lease(family))
+
+    def leases_by(self, key: LeaseKey | str, value: str, *, family: int | None = None) -> tuple[Lease, ...]:
+        """Every lease whose `key` (hw-address, client-id, hostname; v6: duid, hostname) is `value`."""
+        family = _family(self.endpoint, family)
+        command = by_key_command(family, LeaseKey(key))
+        answer = self.command(command, {LeaseKey(key).value: value}, empty_ok=True)
+        return parsed(self.endpoint, command, answer, _leases(family))
+
+    def lease_get_page(self, start: str | None, limit: int, *, family: int | None = None) -> LeasePage:
+        """Up to `limit` leases after address `start` (None: from the first), in address order."""
+        family = _family(self.endpoint, family)
+        command = f'lease{family}-get-page'
+        answer = self.command(command, page_arguments(start, limit), empty_ok=True)
+        return parsed(self.endpoint, command, answer, _page(family, limit))
+
+    def lease_del(self, address: str, *, family: int | None = None) -> bool:
+        """Delete the lease of `address`; False when the server held none. HA does not send this to partners."""
+        family = _family(self.endpoint, family)
+        return self.command(f'lease{family}-del', get_arguments(address), empty_ok=True).result == 0
+
+    def stat_lease_get(self, subnet_id: int | None = None, *, family: int | None = None) -> tuple[SubnetStats, ...]:
+        """Lease counts per subnet from the stat_cmds hook (`KeaUnsupported` when it is not loaded)."""
+        family = _family(self.endpoint, family)
+        command = f'stat-lease{family}-get'
+        answer = self.command(command, _stat_arguments(subnet_id), empty_ok=True)
+        return parsed(self.endpoint, command, answer, _stats(family))
+
 
 class AsyncKeaClient:
     """Asynchronous client of one endpoint (`async with`), with the same methods as `KeaClient`."""
@@ -345,6 +409,58 @@ class AsyncKeaClient:
     async def ha_maintenance_cancel(self) -> str | None:
         """Cancel a maintenance started on this server."""
         return (await self.command('ha-maintenance-cancel')).text
+
+    # --- leases (lease_cmds; stat_cmds for stat_lease_get) -------------------------------------------------------
+
+    async def lease_get(self, address: str, *, subnet_id: int | None = None, family: int | None = None) -> Lease | None:
+        """The lease of `address`, or None when the server holds none."""
+        family = _family(self.endpoint, family)
+        answer = await self.command(f'lease{family}-get', get_arguments(address, subnet_id), empty_ok=True)
+        return None if answer.result == 3 else parsed(self.endpoint, f'lease{family}-get', answer, _lease(family))
+
+    async def leases_by(self, key: LeaseKey | str, value: str, *, family: int | None = None) -> tuple[Lease, ...]:
+        """Every lease whose `key` is `value`."""
+        family = _family(self.endpoint, family)
+        command = by_key_command(family, LeaseKey(key))
+        answer = await self.command(command, {LeaseKey(key).value: value}, empty_ok=True)
+        return parsed(self.endpoint, command, answer, _leases(family))
+
+    async def lease_get_page(self, start: str | None, limit: int, *, family: int | None = None) -> LeasePage:
+        """Up to `limit` leases after address `start` (None: from the first), in address order."""
+        family = _family(self.endpoint, family)
+        command = f'lease{family}-get-page'
+        answer = await self.command(command, page_arguments(start, limit), empty_ok=True)
+        return parsed(self.endpoint, command, answer, _page(family, limit))
+
+    async def lease_del(self, address: str, *, family: int | None = None) -> bool:
+        """Delete the lease of `address`; False when the server held none."""
+        family = _family(self.endpoint, family)
+        return (await self.command(f'lease{family}-del', get_arguments(address), empty_ok=True)).result == 0
+
+    async def stat_lease_get(
+        self, subnet_id: int | None = None, *, family: int | None = None
+    ) -> tuple[SubnetStats, ...]:
+        """Lease counts per subnet from the stat_cmds hook (`KeaUnsupported` when it is not loaded)."""
+        family = _family(self.endpoint, family)
+        command = f'stat-lease{family}-get'
+        answer = await self.command(command, _stat_arguments(subnet_id), empty_ok=True)
+        return parsed(self.endpoint, command, answer, _stats(family))
+
+
+def _lease(family: int) -> Callable[[Any], Lease]:
+    return lambda arguments: lease_of(family, arguments)
+
+
+def _leases(family: int) -> Callable[[Any], tuple[Lease, ...]]:
+    return lambda arguments: leases_of(family, arguments)
+
+
+def _page(family: int, limit: int) -> Callable[[Any], LeasePage]:
+    return lambda arguments: page_of(family, arguments, limit)
+
+
+def _stats(family: int) -> Callable[[Any], tuple[SubnetStats, ...]]:
+    return lambda arguments: stats_of(family, arguments)
 
 
 # --- many endpoints at once -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .dhcpdata.values import DhcpData
 from .ha import HARole, KeaVersion, Relationship
 from .render import RenderContext
 
@@ -41,6 +42,8 @@ class RelationshipIntent:
     value: Relationship
     #: The key of the server of each peer of `value`, in the same order.
     servers: tuple[int, ...] = ()
+    #: Its DHCP data when that comes from NetBox IPAM (None: the primary's running config has it).
+    dhcp: DhcpData | None = None
 
     def peer_index(self, server: int) -> int | None:
         """The position of `server`'s peer in `value.peers`, or None when it is not a peer."""
@@ -115,6 +118,10 @@ class Intent:
             relationships=values,
             kea_version=intent.version,
         )
+
+    def dhcp_of(self, server: int) -> list[DhcpData]:
+        """The DHCP data from NetBox IPAM of `server`'s relationships (empty: its subnets are not NetBox's)."""
+        return [rel.dhcp for rel in self.of_server(server) if rel.dhcp is not None]
 
     def replication_source(self, server: int) -> int | None:
         """

@@ -1,5 +1,6 @@
-"""The plugin's models: Kea servers, HA relationships, their peers, and config snapshots."""
+"""The plugin's models: Kea servers, HA relationships, their peers, served prefixes and config snapshots."""
 
+from .dhcp import *
 from .peers import *
 from .relationships import *
 from .servers import *
@@ -10,4 +11,5 @@ __all__ = (
     'HAPeer',
     'HARelationship',
     'KeaServer',
+    'ServedPrefix',
 )

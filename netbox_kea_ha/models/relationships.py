@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
 
-from ..choices import HAModeChoices, PushProcedureChoices, StatePauseChoices
+from ..choices import DhcpSourceChoices, HAModeChoices, PushProcedureChoices, StatePauseChoices
 from ..kea.ha import HA_PARAMETERS, HAParameter, HAState
 from ..plugin_settings import get_setting
 from ..validators import json_bounds_error
@@ -86,6 +86,21 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
         default=PushProcedureChoices.INHERIT,
         help_text=_("How a sync pushes a change; blank: the plugin's push_procedure setting (docs/push.md)"),
     )
+    dhcp_source = models.CharField(
+        verbose_name=_('DHCP data from'),
+        max_length=20,
+        choices=DhcpSourceChoices,
+        default=DhcpSourceChoices.PRIMARY,
+        help_text=_(
+            "Where the subnets, pools, options and reservations come from: the primary's running config, or the "
+            "relationship's served prefixes in NetBox IPAM (docs/ipam.md)"
+        ),
+    )
+    highest_subnet_id = models.PositiveBigIntegerField(
+        verbose_name=_('highest subnet id given'),
+        default=0,
+        editable=False,
+    )
     findings = models.JSONField(
         verbose_name=_('findings'),
         default=list,
@@ -102,6 +117,8 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
         permissions = [
             ('sync', 'Push the rendered configuration to the Kea servers of a relationship'),
             ('status', 'Read the HA state of the peers of a relationship'),
+            ('leases', "Search and list the leases held by a relationship's Kea servers (asks Kea)"),
+            ('delete_lease', "Delete a lease on a relationship's Kea servers"),
         ]
 
     def __str__(self):
@@ -136,8 +153,21 @@ class HARelationship(ExtraSecretsMixin, JobsMixin, PrimaryModel):
         if errors:
             raise ValidationError(errors)
         check_relationship_change(self)
+        if self.pk and self.dhcp_source == DhcpSourceChoices.IPAM:
+            self._check_dhcp_data()
 
     clean.alters_data = True
+
+    def _check_dhcp_data(self):
+        """Switching (or staying) on NetBox IPAM: the served prefixes' data must render (no network I/O)."""
+        from ..kea.dhcpdata.checks import check_dhcp_data
+        from ..services.dhcp_preview import relationship_dhcp
+
+        blocking = [f for f in check_dhcp_data(relationship_dhcp(self)) if f.blocking]
+        if blocking:
+            raise ValidationError(
+                {'dhcp_source': [_('The served prefixes cannot be rendered yet:')] + [f.message for f in blocking[:10]]}
+            )
 
 
 for _parameter in HA_PARAMETERS:

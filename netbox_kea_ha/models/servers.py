@@ -261,6 +261,7 @@ class KeaServer(SecretsMixin, JobsMixin, PrimaryModel):
             ('import', 'Import the HA relationships a Kea server runs'),
             ('status', "Read a Kea server's HA state and config drift"),
             ('reference', 'Set where the control password is read from (env: or file: reference)'),
+            ('leases', 'Search and list the leases a Kea server holds (asks Kea)'),
         ]
         constraints = (
             models.CheckConstraint(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..kea.dhcpdata.render import render_subnets, subnets_key
 from ..kea.intent import Intent
 from ..kea.render import RenderContext, RenderError, render_hooks_block, render_hooks_libraries
 from ..kea.replicate import KeySets, ReplicationError, build_peer_config
@@ -18,6 +19,7 @@ from ..plugin_settings import get_setting, template_dirs
 __all__ = (
     'DesiredError',
     'desired_config',
+    'ipam_subnets',
     'key_sets',
     'render_block',
     'rendered_hooks',
@@ -63,8 +65,25 @@ def desired_config(
     if hooks is None:
         hooks = rendered_hooks(intent, server)
     try:
-        return build_peer_config(
+        config = build_peer_config(
             running, hooks, primary=source_running, replicate=source_running is not None, key_sets=key_sets()
         )
     except ReplicationError as exc:
         raise DesiredError(f'the desired config of {intent.servers[server].name} cannot be built: {exc}') from None
+    dhcp = intent.dhcp_of(server)
+    if dhcp:
+        root = next(iter(config))
+        config = {root: dict(config[root], **{subnets_key(dhcp[0].family): ipam_subnets(intent, server)})}
+    return config
+
+
+def ipam_subnets(intent: Intent, server: int) -> list[dict[str, Any]]:
+    """`server`'s subnet list from NetBox IPAM (every relationship of it whose source is IPAM, in turn), rendered for
+    its Kea version; DesiredError naming the server and the fault when it cannot be."""
+    out: list[dict[str, Any]] = []
+    for data in intent.dhcp_of(server):
+        try:
+            out += render_subnets(data, version=intent.servers[server].version, template_dirs=template_dirs())
+        except RenderError as exc:
+            raise DesiredError(f'the subnets of {intent.servers[server].name} from NetBox IPAM: {exc}') from None
+    return out

@@ -14,7 +14,7 @@ that was withdrawn or set for another destination (`SecretsMixin.secret_problem`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -25,6 +25,7 @@ from ..kea.ha import PEER_KEYS, Peer, Relationship
 from ..kea.intent import NEW, Intent, RelationshipIntent, ServerIntent
 from ..kea.intent_findings import relationship_findings as kea_relationship_findings
 from ..kea.redact import REDACTED
+from .dhcpdata import load_dhcp_data
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -153,7 +154,8 @@ class Loaded:
         for key in self.intent.servers[server].relationships:
             if key not in self._revealed:
                 try:
-                    self._revealed[key] = relationship_intent(self.relationships[key], self.peers_of(key), reveal=True)
+                    revealed = relationship_intent(self.relationships[key], self.peers_of(key), reveal=True)
+                    self._revealed[key] = replace(revealed, dhcp=self.intent.relationships[key].dhcp)
                 except SecretError as exc:
                     self._revealed[key] = exc
             value = self._revealed[key]
@@ -188,7 +190,8 @@ def load_intent(
 ) -> Loaded:
     """
     NetBox's intent for `relationships` and `servers` (querysets or saved instances), or for every relationship
-    with peers (`everything`, three queries), in at most eight queries whatever their number:
+    with peers (`everything`, three queries), in at most eight queries whatever their number (and six more for the
+    DHCP data of relationships whose source is NetBox IPAM, `dhcpdata.load_dhcp_data`):
 
     the given relationships and those of the given servers, their peers with their servers and addresses; then
     every other relationship of those servers, with their peers, servers and addresses. So each given server, and
@@ -225,6 +228,11 @@ def load_intent(
         grouped[peer.relationship_id].append(peer)
         out.peers[(peer.relationship_id, peer.server_id)] = peer
     rel_intents = {key: relationship_intent(rels[key], group, reveal) for key, group in grouped.items()}
+    ipam = {key: rel for key, rel in rel_intents.items() if rels[key].dhcp_source == 'ipam'}
+    if ipam:
+        families = {key: str(by_server[rel.servers[0]].family) for key, rel in ipam.items() if rel.servers}
+        for key, data in load_dhcp_data(ipam, families).items():
+            rel_intents[key] = replace(rel_intents[key], dhcp=data)
     memberships: dict[int, list[RelationshipIntent]] = {}
     for rel in rel_intents.values():
         for server in rel.servers:

@@ -7,11 +7,13 @@ in memory (`server_chunks`). NetBox's intent is loaded once for the whole run (`
 `kea.diff.diff_configs` of what a server runs and what it should run (`desired.desired_config`), the comparison a
 sync makes.
 
-On each HA peer: its HA state, its partner's state as it sees it, its scopes, unacked clients, reachability and
-last contact. On each server: its HA state, Kea version, whether its running config drifted from NetBox's intent,
-and the last error. A record is saved (so the change log, event rules and webhooks see it) only when one of those
-state values changes; the times of the last contact / last check are bumped with a queryset update, which writes
-no change-log entry.
+On each HA peer: its HA state, its partner's state and scopes as it sees them, its own scopes, whether
+communication with the partner is interrupted, reachability (state fields), Kea's counters (heartbeat age,
+connecting / unacked clients, unacked clients left, analyzed packets, clock skew, in touch) and last contact. On
+each server: its HA state, Kea version, whether its running config drifted from NetBox's intent, and the last
+error. A record is saved (so the change log, event rules and webhooks see it) only when one of its state values
+changes; the counters and the times of the last contact / last check are written without a change-log entry, a few
+statements for the whole run (`Bumps`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
     from ..models import HAPeer, KeaServer
 
 __all__ = (
+    'BULK_BATCH',
     'CHUNK_SERVERS',
+    'PEER_COUNTER_FIELDS',
     'PEER_STATE_FIELDS',
     'SERVER_STATE_FIELDS',
     'Bumps',
@@ -66,7 +70,22 @@ CHUNK_SERVERS = 64
 
 #: Fields whose change is saved (and change-logged); other status fields are bumped without a log entry.
 SERVER_STATE_FIELDS = ('ha_state', 'kea_version', 'config_drift', 'last_error')
-PEER_STATE_FIELDS = ('ha_state', 'partner_state', 'scopes', 'unacked_clients', 'reachable')
+PEER_STATE_FIELDS = ('ha_state', 'partner_state', 'scopes', 'partner_scopes', 'communication_interrupted', 'reachable')
+
+#: A peer's counters, from its server's `status-get` (`remote`): {field: RemoteStatus attribute}. They move all the
+#: time, so they are written without a change-log entry (and so without events), in bulk.
+PEER_COUNTER_FIELDS = {
+    'heartbeat_age': 'age',
+    'connecting_clients': 'connecting_clients',
+    'unacked_clients': 'unacked_clients',
+    'unacked_clients_left': 'unacked_clients_left',
+    'analyzed_packets': 'analyzed_packets',
+    'clock_skew': 'clock_skew',
+    'in_touch': 'in_touch',
+}
+
+#: Rows per UPDATE statement of `Bumps.flush` (counters differ per object: one bulk UPDATE per batch).
+BULK_BATCH = 500
 
 
 @dataclass
@@ -227,10 +246,15 @@ def _ha_entry(status: ServerStatus | None, name: str) -> RelationshipStatus | No
 
 
 class Bumps:
-    """Volatile fields (times of last contact and check) to set on many objects with one update per kind."""
+    """
+    Fields written without a change-log entry, in few statements: values many objects share (times of last contact
+    and check: one queryset update per model and set of values, `add`) and values of each object's own (counters:
+    one bulk UPDATE per model and `BULK_BATCH` objects, `add_own`).
+    """
 
     def __init__(self) -> None:
         self._pending: dict[tuple[type[Model], tuple[tuple[str, Any], ...]], list[int]] = {}
+        self._own: dict[type[Model], tuple[dict[int, Model], set[str]]] = {}
 
     def add(self, obj: Model, volatile: Mapping[str, Any]) -> None:
         """Set `volatile` on `obj` now (in memory) and in the database at `flush`."""
@@ -239,59 +263,91 @@ class Bumps:
         key = (type(obj), tuple(sorted(volatile.items())))
         self._pending.setdefault(key, []).append(obj.pk)
 
+    def add_own(self, obj: Model, values: Mapping[str, Any]) -> list[str]:
+        """Set `values` on `obj` now (in memory) and, those that differ from what it held, in the database at
+        `flush`; the names of those."""
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            objects, fields = self._own.setdefault(type(obj), ({}, set()))
+            objects[obj.pk] = obj
+            fields.update(changed)
+        return changed
+
     def flush(self) -> None:
-        """One queryset update per model and set of values (no change-log entry)."""
+        """Write what was added: one queryset update per model and set of shared values, one bulk UPDATE per model
+        and batch of objects with values of their own (no change-log entry)."""
         for (model, items), pks in self._pending.items():
             model.objects.filter(pk__in=pks).update(**dict(items))
+        for model, (objects, fields) in self._own.items():
+            # Each object holds its current value of every field listed (set, or as loaded): writing all is right.
+            model.objects.bulk_update(list(objects.values()), sorted(fields), batch_size=BULK_BATCH)
         self._pending.clear()
+        self._own.clear()
 
 
 def _apply(
-    obj: Any, values: Mapping[str, Any], state_fields: Iterable[str], volatile: Mapping[str, Any], bumps: Bumps | None
+    obj: Any,
+    values: Mapping[str, Any],
+    state_fields: Iterable[str],
+    volatile: Mapping[str, Any],
+    bumps: Bumps | None,
+    own: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """
-    Save `values` if a state field changed (change-logged); else bump `volatile` fields without a log entry (now,
-    or batched in `bumps`). The names of the state fields that changed.
+    Save `values` (and `own`, `volatile`) if a state field changed (change-logged); else write `volatile` (values
+    shared with other objects: times) and `own` (this object's counters) without a log entry (now, or batched in
+    `bumps`). The names of the state fields that changed.
     """
     changed = [name for name in state_fields if name in values and getattr(obj, name) != values[name]]
     if changed:
         obj.snapshot()
-        for name, value in {**values, **volatile}.items():
+        for name, value in {**values, **(own or {}), **volatile}.items():
             setattr(obj, name, value)
         obj.save()
         return changed
-    if volatile:
+    if volatile or own:
+        target = bumps if bumps is not None else Bumps()
+        if volatile:
+            target.add(obj, volatile)
+        if own:
+            target.add_own(obj, own)
         if bumps is None:
-            now = Bumps()
-            now.add(obj, volatile)
-            now.flush()
-        else:
-            bumps.add(obj, volatile)
+            target.flush()
     return []
 
 
 def record_peer(
     peer: HAPeer, reading: ServerReading, now: datetime | None = None, bumps: Bumps | None = None
 ) -> list[str]:
-    """Record what `reading` (of the peer's server) says about this peer; the state fields that changed."""
+    """
+    Record what `reading` (of the peer's server) says about this peer: its relationship's entry of `status-get`
+    (on a hub, the one naming the peer). State fields (`PEER_STATE_FIELDS`) are saved, change-logged, when one
+    changes; counters (`PEER_COUNTER_FIELDS`) and times are written without a log entry. An unreachable server
+    changes only the state (`unavailable`) and reachability: the rest stays as last read. The state fields that
+    changed.
+    """
     now = now or timezone.now()
     values: dict[str, Any]
     if not reading.ok:
         values = {'ha_state': HAState.UNAVAILABLE.value, 'reachable': False}
         return _apply(peer, values, PEER_STATE_FIELDS, {'status_updated': now}, bumps)
     entry = _ha_entry(reading.status, peer.effective_name)
-    if entry is None:
-        values = {'ha_state': '', 'partner_state': '', 'scopes': [], 'unacked_clients': None, 'reachable': True}
-    else:
-        remote = entry.remote
-        values = {
-            'ha_state': str(entry.local.state),
-            'partner_state': str(remote.last_state) if remote else '',
-            'scopes': list(entry.local.scopes),
-            'unacked_clients': remote.unacked_clients if remote else None,
-            'reachable': True,
-        }
-    return _apply(peer, values, PEER_STATE_FIELDS, {'last_contact': now, 'status_updated': now}, bumps)
+    remote = entry.remote if entry is not None else None
+    values = {
+        'ha_state': str(entry.local.state) if entry is not None else '',
+        'partner_state': str(remote.last_state) if remote is not None else '',
+        'scopes': list(entry.local.scopes) if entry is not None else [],
+        'partner_scopes': list(remote.last_scopes) if remote is not None else [],
+        'communication_interrupted': remote.communication_interrupted if remote is not None else None,
+        'reachable': True,
+    }
+    counters = {
+        name: getattr(remote, attribute) if remote is not None else None
+        for name, attribute in PEER_COUNTER_FIELDS.items()
+    }
+    return _apply(peer, values, PEER_STATE_FIELDS, {'last_contact': now, 'status_updated': now}, bumps, counters)
 
 
 def check_drift(
@@ -386,6 +442,8 @@ def _line(server: KeaServer, reading: ServerReading, peers: Iterable[HAPeer]) ->
         part = f'{peer.relationship} as {peer.role}: {peer.ha_state or "no HA"}'
         if peer.partner_state:
             part += f' (partner {peer.partner_state})'
+        if peer.communication_interrupted:
+            part += ', communication interrupted'
         parts.append(part)
     text = f'{server} (Kea {reading.version}): ' + ('; '.join(parts) or 'in no relationship')
     if server.config_drift != ConfigDriftChoices.UNKNOWN:

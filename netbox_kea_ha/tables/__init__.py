@@ -2,6 +2,7 @@
 
 from .peers import *
 from .relationships import *
+from .served_prefixes import *
 from .servers import *
 from .snapshots import *
 
@@ -10,4 +11,5 @@ __all__ = (
     'HAPeerTable',
     'HARelationshipTable',
     'KeaServerTable',
+    'ServedPrefixTable',
 )

@@ -32,6 +32,7 @@ class HARelationshipTable(PrimaryModelTable, metaclass=_ParameterColumns):
     name = tables.Column(verbose_name=_('Name'), linkify=True)
     mode = columns.ChoiceFieldColumn(verbose_name=_('Mode'))
     push_procedure = columns.ChoiceFieldColumn(verbose_name=_('Push procedure'))
+    dhcp_source = columns.ChoiceFieldColumn(verbose_name=_('DHCP data from'))
     peer_count = columns.LinkedCountColumn(
         viewname='plugins:netbox_kea_ha:hapeer_list',
         url_params={'relationship_id': 'pk'},
@@ -42,8 +43,7 @@ class HARelationshipTable(PrimaryModelTable, metaclass=_ParameterColumns):
     class Meta(PrimaryModelTable.Meta):
         model = HARelationship
         fields = (
-            'pk', 'id', 'name', 'mode', 'peer_count', *(p.attr for p in HA_PARAMETERS), 'push_procedure', 'description',
-            'owner',
-            'comments', 'tags', 'created', 'last_updated',
+            'pk', 'id', 'name', 'mode', 'peer_count', *(p.attr for p in HA_PARAMETERS), 'push_procedure', 'dhcp_source',
+            'description', 'owner', 'comments', 'tags', 'created', 'last_updated',
         )  # fmt: skip
         default_columns = ('pk', 'name', 'mode', 'peer_count', 'heartbeat_delay', 'max_response_delay', 'description')

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
 
 from ..forms.fields import parameter_groups
+from ..services.history import relationship_history, server_history
 from .attrs import EffectiveAttr, ParameterAttr, SecretAttr
 
 __all__ = (
     'ConfigSnapshotDiffPanel',
     'ConfigSnapshotPanel',
     'FindingsPanel',
+    'HAHistoryPanel',
     'HAPeerPanel',
     'HAPeerStatusPanel',
     'HARelationshipPanel',
@@ -93,6 +95,7 @@ class HARelationshipPanel(panels.ObjectAttributesPanel):
     push_procedure = EffectiveAttr(
         'effective_push_procedure', own='push_procedure', source=_('setting push_procedure'), label=_('Push procedure')
     )
+    dhcp_source = attrs.ChoiceAttr('dhcp_source', label=_('DHCP data from'))
     description = attrs.TextAttr('description')
 
 
@@ -124,16 +127,49 @@ class HAPeerPanel(panels.ObjectAttributesPanel):
 
 
 class HAPeerStatusPanel(panels.ObjectAttributesPanel):
-    """The HA state the last status job saw."""
+    """The HA state the last status job saw: Kea's `status-get` of the peer's relationship (docs/status.md)."""
 
     title = _('HA state')
     ha_state = attrs.ChoiceAttr('ha_state', label=_('State'))
     partner_state = attrs.ChoiceAttr('partner_state', label=_('Partner state'))
     scopes = attrs.ArrayAttr('scopes')
+    partner_scopes = attrs.ArrayAttr('partner_scopes', label=_('Partner scopes'))
+    communication_interrupted = attrs.BooleanAttr('communication_interrupted', label=_('Communication interrupted'))
+    in_touch = attrs.BooleanAttr('in_touch', label=_('In touch'))
+    heartbeat_age = attrs.NumericAttr('heartbeat_age', label=_('Heartbeat age (s)'))
+    connecting_clients = attrs.NumericAttr('connecting_clients', label=_('Connecting clients'))
     unacked_clients = attrs.NumericAttr('unacked_clients', label=_('Unacked clients'))
+    unacked_clients_left = attrs.NumericAttr('unacked_clients_left', label=_('Unacked clients left'))
+    analyzed_packets = attrs.NumericAttr('analyzed_packets', label=_('Analyzed packets'))
+    clock_skew = attrs.NumericAttr('clock_skew', label=_('Clock skew (s)'))
     reachable = attrs.BooleanAttr('reachable')
     last_contact = attrs.DateTimeAttr('last_contact', label=_('Last contact'))
     status_updated = attrs.DateTimeAttr('status_updated', label=_('Status updated'))
+
+
+class HAHistoryPanel(panels.ObjectPanel):
+    """
+    The HA history of the page's relationship or server (its peers): every state change from the change log, how
+    long each state held, and each peer's last partner-down (`services.history`). Shown to users who may view the
+    change log, for the peers they may view.
+    """
+
+    template_name = 'netbox_kea_ha/panels/ha_history.html'
+    title = _('HA history')
+
+    def get_context(self, context):
+        """The panel's context, with `history` (None: the user may not view the change log)."""
+        ctx = super().get_context(context)
+        obj, request = ctx['object'], ctx.get('request')
+        user = getattr(request, 'user', None)
+        on_server = obj._meta.model_name == 'keaserver'
+        ctx['history'] = server_history(obj, user) if on_server else relationship_history(obj, user)
+        ctx['on_server'] = on_server
+        return ctx
+
+    def should_render(self, context):
+        """Only for users who may view the change log."""
+        return context.get('history') is not None
 
 
 class FindingsPanel(panels.TemplatePanel):

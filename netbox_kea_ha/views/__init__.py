@@ -2,8 +2,11 @@
 
 from .actions import *
 from .hosts import *
+from .leases import *
+from .operations import *
 from .peers import *
 from .relationships import *
+from .served_prefixes import *
 from .servers import *
 from .snapshots import *
 
@@ -22,30 +25,45 @@ __all__ = (
     'HAPeerDeleteView',
     'HAPeerEditView',
     'HAPeerListView',
+    'HAPeerOperateView',
     'HAPeerView',
     'HARelationshipBulkDeleteView',
     'HARelationshipBulkEditView',
     'HARelationshipBulkImportView',
     'HARelationshipDeleteView',
     'HARelationshipEditView',
+    'HARelationshipLeaseDeleteView',
+    'HARelationshipLeaseExportView',
+    'HARelationshipLeasesView',
     'HARelationshipListView',
     'HARelationshipPlanView',
     'HARelationshipSnapshotsView',
     'HARelationshipStatusView',
     'HARelationshipSyncView',
     'HARelationshipView',
+    'IPAddressLeaseView',
     'KeaServerBulkDeleteView',
     'KeaServerBulkEditView',
     'KeaServerBulkImportView',
     'KeaServerDeleteView',
     'KeaServerEditView',
     'KeaServerImportView',
+    'KeaServerLeasesView',
     'KeaServerListView',
     'KeaServerSnapshotsView',
     'KeaServerStatusView',
     'KeaServerView',
+    'OperationsMenu',
     'RestoreSnapshot',
+    'ServedPrefixBulkDeleteView',
+    'ServedPrefixBulkEditView',
+    'ServedPrefixBulkImportView',
+    'ServedPrefixDeleteView',
+    'ServedPrefixEditView',
+    'ServedPrefixListView',
+    'ServedPrefixView',
     'VirtualMachineKeaHAImportView',
     'VirtualMachineKeaHAStatusView',
     'VirtualMachineKeaHAView',
+    'operations_for',
 )

@@ -15,6 +15,7 @@ from .. import filtersets, forms, tables
 from ..models import HAPeer, HARelationship
 from ..object_actions import extra_actions
 from ..services.display import shown_relationship
+from ..tables.peers import STATUS_COLUMNS
 from ..ui import panels
 
 __all__ = (
@@ -45,8 +46,9 @@ class HARelationshipListView(generic.ObjectListView):
 @register_model_view(HARelationship)
 class HARelationshipView(generic.ObjectView):
     """
-    One relationship: its parameters (Kea's default where not set), peers, the validation errors and warnings
-    computed from NetBox's data, and the `hooks-libraries` block each peer's server would get (secrets redacted).
+    One relationship: its parameters (Kea's default where not set), peers, their HA status as Kea reports it and
+    the history of their states, the validation errors and warnings computed from NetBox's data, and the
+    `hooks-libraries` block each peer's server would get (secrets redacted).
     """
 
     queryset = HARelationship.objects.all()
@@ -78,6 +80,27 @@ class HARelationshipView(generic.ObjectView):
                     ),
                 ],
             ),
+            ObjectsTablePanel(
+                'netbox_kea_ha.hapeer',
+                filters={'relationship_id': lambda ctx: ctx['object'].pk},
+                include_columns=['name', *STATUS_COLUMNS],
+                exclude_columns=[c for c in tables.HAPeerTable.Meta.fields if c not in ('name', *STATUS_COLUMNS)],
+                title=_('HA status'),
+            ),
+            ObjectsTablePanel(
+                'netbox_kea_ha.servedprefix',
+                filters={'relationship_id': lambda ctx: ctx['object'].pk},
+                exclude_columns=['relationship'],
+                title=_('Served prefixes (DHCP data from NetBox IPAM)'),
+                actions=[
+                    actions.AddObject(
+                        'netbox_kea_ha.servedprefix',
+                        url_params={'relationship': lambda ctx: ctx['object'].pk},
+                        label=_('Serve a prefix'),
+                    ),
+                ],
+            ),
+            panels.HAHistoryPanel(),
             panels.RenderedBlocksPanel(),
         ],
     )

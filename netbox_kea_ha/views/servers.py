@@ -43,7 +43,8 @@ class KeaServerListView(generic.ObjectListView):
 
 @register_model_view(KeaServer)
 class KeaServerView(generic.ObjectView):
-    """One Kea server: host, control endpoint, configuration, state, and its peers in HA relationships."""
+    """One Kea server: host, control endpoint, configuration, state, its peers in HA relationships (each with its
+    relationship's own state) and their HA history."""
 
     queryset = KeaServer.objects.select_related('device', 'virtual_machine', 'address')
     template_name = 'generic/object.html'
@@ -63,6 +64,8 @@ class KeaServerView(generic.ObjectView):
             ObjectsTablePanel(
                 'netbox_kea_ha.hapeer',
                 filters={'server_id': lambda ctx: ctx['object'].pk},
+                # Each relationship's own state (a hub has several; the server's HA state is its first one's).
+                include_columns=['ha_state', 'partner_state', 'scopes', 'communication_interrupted'],
                 exclude_columns=['server'],
                 title=_('HA relationships'),
                 actions=[
@@ -73,6 +76,7 @@ class KeaServerView(generic.ObjectView):
                     ),
                 ],
             ),
+            panels.HAHistoryPanel(),
         ],
     )
 

@@ -13,6 +13,7 @@ from rq import SimpleWorker
 
 from core.models import Job
 from tests.e2e.helpers import NetBoxLab
+from tests.e2e.live import live_netbox  # noqa: F401 - a fixture of the live tests (pynetbox, kea-ha, browser)
 from users.constants import TOKEN_PREFIX
 from users.models import Token, User
 

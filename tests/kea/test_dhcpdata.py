@@ -132,6 +132,8 @@ def test_each_mistake_is_named_with_where_it_is():
         ('dhcp.subnet-id-duplicate', 'subnet4[1].id'),
         ('dhcp.subnet-id-missing', 'subnet4[2].id'),
     ]
+    same_start = [subnet('10.0.0.0/25', 5), subnet('10.0.0.0/24', 6)]
+    assert codes(check_dhcp_data(lb(*same_start))) == [('dhcp.prefix-overlap', 'subnet4[0].subnet')]
     warning = next(f for f in check_dhcp_data(lb(a)) if f.code == 'dhcp.reservation-in-peer-pool')
     assert not warning.is_error and 'server1' in warning.message
 

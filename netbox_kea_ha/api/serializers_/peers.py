@@ -53,7 +53,8 @@ class VisiblePeersSerializer(serializers.ListSerializer):
 class HAPeerSerializer(SecretSerializerMixin, PrimaryModelSerializer):
     """
     A peer. Kea's peer `url` is `peer_url` here (`url` is the API link); `effective_name` and `effective_url` are what
-    Kea gets when `name` / `peer_url` are blank. `basic_auth_password` is write-only.
+    Kea gets when `name` / `peer_url` are blank. `basic_auth_password` is write-only. The HA status fields (from
+    `ha_state` to `status_updated`) are read-only: the status job records them.
     """
 
     relationship = HARelationshipBriefSerializer(nested=True)
@@ -83,7 +84,9 @@ class HAPeerSerializer(SecretSerializerMixin, PrimaryModelSerializer):
             'id', 'url', 'display_url', 'display', 'relationship', 'server', 'name', 'effective_name', 'role',
             'peer_url', 'effective_url', 'auto_failover', 'basic_auth_user', 'basic_auth_password',
             'has_basic_auth_password', 'basic_auth_password_ref', 'extra_parameters', 'ha_state', 'partner_state',
-            'scopes', 'unacked_clients', 'last_contact', 'reachable', 'status_updated', 'description', 'owner',
-            'comments', 'tags', 'custom_fields', 'created', 'last_updated',
+            'scopes', 'partner_scopes', 'communication_interrupted', 'in_touch', 'heartbeat_age',
+            'connecting_clients', 'unacked_clients', 'unacked_clients_left', 'analyzed_packets', 'clock_skew',
+            'last_contact', 'reachable', 'status_updated', 'description', 'owner', 'comments', 'tags',
+            'custom_fields', 'created', 'last_updated',
         )  # fmt: skip
         brief_fields = ('display', 'effective_name', 'id', 'role', 'server', 'url')

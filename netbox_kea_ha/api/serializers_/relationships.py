@@ -3,7 +3,7 @@
 from netbox.api.fields import ChoiceField, RelatedObjectCountField
 from netbox.api.serializers import PrimaryModelSerializer
 
-from ...choices import HAModeChoices, PushProcedureChoices
+from ...choices import DhcpSourceChoices, HAModeChoices, PushProcedureChoices
 from ...kea.ha import HA_PARAMETERS
 from ...models import HARelationship
 from .peers import HAPeerSerializer
@@ -19,6 +19,7 @@ class HARelationshipSerializer(PrimaryModelSerializer):
 
     mode = ChoiceField(choices=HAModeChoices)
     push_procedure = ChoiceField(choices=PushProcedureChoices, required=False, allow_blank=True)
+    dhcp_source = ChoiceField(choices=DhcpSourceChoices, required=False)
     peers = HAPeerSerializer(nested=True, many=True, read_only=True)
     peer_count = RelatedObjectCountField('peers')
 
@@ -26,7 +27,7 @@ class HARelationshipSerializer(PrimaryModelSerializer):
         model = HARelationship
         fields = (
             'id', 'url', 'display_url', 'display', 'name', 'mode', *(p.attr for p in HA_PARAMETERS), 'state_machine',
-            'extra_parameters', 'push_procedure', 'findings', 'peers', 'peer_count', 'description', 'owner', 'comments',
-            'tags', 'custom_fields', 'created', 'last_updated',
+            'extra_parameters', 'push_procedure', 'dhcp_source', 'findings', 'peers', 'peer_count', 'description',
+            'owner', 'comments', 'tags', 'custom_fields', 'created', 'last_updated',
         )  # fmt: skip
         brief_fields = ('description', 'display', 'id', 'mode', 'name', 'url')

@@ -197,7 +197,7 @@ def _check_overlaps(subnets: Sequence[ServedSubnet], out: FindingCollector) -> N
     for version in (4, 6):
         ordered = sorted(
             ((i, s) for i, s in enumerate(subnets) if s.prefix.version == version),
-            key=lambda item: (item[1].prefix.network_address, -item[1].prefix.prefixlen),
+            key=lambda item: (item[1].prefix.network_address, item[1].prefix.prefixlen),  # the wider one first
         )
         widest: tuple[int, ServedSubnet] | None = None
         for i, subnet in ordered:

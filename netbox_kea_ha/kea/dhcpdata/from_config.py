@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ha import KeaVersion
-from ..normalise import normalise
+from ..normalise import normalise, normaliser
 from ..replicate import config_root
 from .render import subnets_key
 from .split import ha_class, split_range
@@ -64,7 +64,12 @@ def subnets_from_config(
     family = root.lower()
     kept: list[str] = []
     left_out: list[str] = []
-    subnets = tuple(_subnet(raw, family, peers, kept) for raw in inner.get(subnets_key(family)) or [])
+    names = {
+        (space, code): name
+        for space, table in normaliser(family, version).defaults.options.items()
+        for name, code in dict(table).items()
+    }
+    subnets = tuple(_subnet(raw, family, peers, kept, names) for raw in inner.get(subnets_key(family)) or [])
     for network in inner.get('shared-networks') or []:
         count = len(network.get(subnets_key(family)) or [])
         left_out.append(f'shared network {network.get("name")!r} and its {count} subnet(s): not imported')
@@ -73,17 +78,29 @@ def subnets_from_config(
     return ImportedSubnets(family, subnets, tuple(kept), tuple(left_out))
 
 
-def _subnet(raw: Mapping[str, Any], family: str, peers: Sequence[str], kept: list[str]) -> ServedSubnet:
+def _named_option(option: Any, family: str, names: Mapping[tuple[str, int], str]) -> Any:
+    """The normal form names a standard option by its code only: name it again (a custom one stays as it is)."""
+    if isinstance(option, Mapping) and 'name' not in option and isinstance(option.get('code'), int):
+        name = names.get((str(option.get('space', family)), option['code']))
+        if name is not None:
+            return {'name': name, **{k: v for k, v in option.items() if k not in ('code', 'space')}}
+    return option
+
+
+def _subnet(
+    raw: Mapping[str, Any], family: str, peers: Sequence[str], kept: list[str], names: Mapping[tuple[str, int], str]
+) -> ServedSubnet:
     prefix = ipaddress.ip_network(str(raw['subnet']), strict=False)
     extra: dict[str, Any] = {}
     ranges, extra_pools = _ranges(raw.get('pools') or [], peers)
     reservations, extra_res = _reservations(raw.get('reservations') or [], family)
+    all_options = [_named_option(o, family, names) for o in raw.get('option-data') or []]
     options = [
         DhcpOption(o['name'], str(o['data']), o.get('code'), o.get('space'), bool(o.get('always-send')))
-        for o in raw.get('option-data') or []
+        for o in all_options
         if _plain_option(o)
     ]
-    extra_options = [o for o in raw.get('option-data') or [] if not _plain_option(o)]
+    extra_options = [o for o in all_options if not _plain_option(o)]
     relay = raw.get('relay') or {}
     relay_addresses: tuple[Address, ...] = ()
     if set(relay) <= {'ip-addresses'}:

@@ -27,6 +27,7 @@ from .values import DhcpData, Reservation, ServedSubnet
 __all__ = (
     'SUBNETS_TEMPLATE',
     'render_subnets',
+    'reservation_entry',
     'subnet_context',
     'subnets_key',
 )
@@ -43,7 +44,8 @@ def subnets_key(family: str) -> str:
     return 'subnet4' if family == 'dhcp4' else 'subnet6'
 
 
-def _reservation(res: Reservation, family: str) -> dict[str, Any]:
+def reservation_entry(res: Reservation, family: str) -> dict[str, Any]:
+    """A reservation as Kea's map (`ip-address` for DHCPv4, `ip-addresses` for DHCPv6)."""
     out: dict[str, Any] = {'hw-address': res.hw_address}
     if family == 'dhcp4':
         out['ip-address'] = str(res.ip_address)
@@ -64,7 +66,7 @@ def subnet_context(subnet: ServedSubnet, data: DhcpData, version: KeaVersion | N
         'relay_addresses': [str(a) for a in subnet.relay_addresses],
         'option_data': [o.to_kea() for o in subnet.options],
         'pools': [dict(respell('pool', p, version)) for p in pools_of(subnet, data)],
-        'reservations': [_reservation(r, data.family) for r in sorted(subnet.reservations, key=_address_order)],
+        'reservations': [reservation_entry(r, data.family) for r in sorted(subnet.reservations, key=_address_order)],
     }
     extra = dict(respell('subnet', subnet.extra, version)) if subnet.extra else {}
     for key, name in _MERGED_LISTS.items():

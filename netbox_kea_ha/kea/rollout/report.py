@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -82,10 +83,15 @@ class PeerReport:
         return bool(self.changes)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (secrets are already redacted in the changes)."""
+        """
+        JSON-ready form (secrets are already redacted in the changes). It goes into NetBox job data, which API
+        clients such as pynetbox read as nested objects and where a `url` key means a link to a NetBox object: the
+        peer's Kea URL is `control_url`, and a change's `old` and `new` are JSON text (a config fragment may hold
+        Kea's own `url` keys).
+        """
         return {
             'name': self.name,
-            'url': self.url,
+            'control_url': self.url,
             'role': self.role,
             'outcome': str(self.outcome),
             'version': str(self.version) if self.version else None,
@@ -95,8 +101,17 @@ class PeerReport:
             'interruption': self.interruption,
             'error': self.error,
             'steps': [{'name': s.name, 'ok': s.ok, 'text': s.text, 'seconds': round(s.seconds, 3)} for s in self.steps],
-            'changes': [c.as_dict() for c in self.changes],
+            'changes': [_change_data(c) for c in self.changes],
         }
+
+
+def _change_data(change: Change) -> dict[str, Any]:
+    """A change for job data: `path`, `kind`, and `old`/`new` (where present) as JSON text, as the diff shows them."""
+    out: dict[str, Any] = {'path': change.path, 'kind': change.kind}
+    for key, value in change.as_dict().items():
+        if key in ('old', 'new'):
+            out[key] = json.dumps(value, sort_keys=True)
+    return out
 
 
 @dataclass

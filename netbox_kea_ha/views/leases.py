@@ -1,0 +1,316 @@
+"""
+The "Leases" tab of relationships and servers, the delete confirmation, and the "who holds this address" panel's
+content (docs/leases.md).
+
+These views talk to Kea during the request (a person is waiting for a lease): each call is bounded by the
+`lease_timeout` setting, and a request reads at most one page of leases. The tab needs the `leases` permission on
+the object (and `view`); the delete needs `delete_lease` on the relationship. Nothing here shows a password: the
+errors name servers and reasons only.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import View
+from django_tables2 import RequestConfig
+
+from netbox.views import generic
+from utilities.views import (
+    ConditionalLoginRequiredMixin,
+    ObjectPermissionRequiredMixin,
+    ViewTab,
+    register_model_view,
+)
+
+from ..jobs import LeaseExportJob
+from ..models import HARelationship, KeaServer
+from ..services.leases import (
+    DEFAULT_PAGE_SIZE,
+    EXPORT_JOB_NAME,
+    MAX_PAGE_SIZE,
+    SEARCH_KEYS,
+    LeaseLookupError,
+    delete_lease,
+    export_file,
+    family_of,
+    search_leases,
+    subnet_page,
+    utilisation,
+    who_holds,
+)
+from ..tables.leases import LeaseTable, UtilisationTable, delete_url, lease_rows, leases_csv
+from ..template_content import readable_relationships
+
+__all__ = (
+    'HARelationshipLeaseDeleteView',
+    'HARelationshipLeaseExportView',
+    'HARelationshipLeasesView',
+    'IPAddressLeaseView',
+    'KeaServerLeasesView',
+)
+
+#: Relationships the "who holds this address" panel asks at most (concurrently); beyond that it says so.
+WHO_HOLDS_MAX = 16
+
+_KEY_LABELS = {
+    'ip-address': _('IP address'),
+    'hw-address': _('MAC address'),
+    'client-id': _('Client ID'),
+    'duid': _('DUID'),
+    'hostname': _('Hostname'),
+    'subnet': _('Subnet (prefix)'),
+}
+
+
+def _per_page(value):
+    try:
+        return max(1, min(int(value), MAX_PAGE_SIZE))
+    except (TypeError, ValueError):
+        return DEFAULT_PAGE_SIZE
+
+
+class _LeasesTab(generic.ObjectView):
+    """Search (by IP, MAC / DUID, client-id, hostname, subnet), one page of a subnet's leases, utilisation."""
+
+    template_name = 'netbox_kea_ha/leases.html'
+    tab = None
+
+    def get_required_permission(self):
+        """The `leases` custom action on this model."""
+        return f'netbox_kea_ha.leases_{self.queryset.model._meta.model_name}'
+
+    def get(self, request, **kwargs):
+        """The tab (or `?export=csv`: the page shown, as CSV)."""
+        instance = get_object_or_404(self.queryset.restrict(request.user, 'view'), **kwargs)
+        context = self.leases_context(request, instance)
+        if request.GET.get('export') == 'csv' and context['leases'] is not None:
+            response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
+            response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
+            return response
+        actions = self.get_permitted_actions(request.user, model=instance)
+        return render(
+            request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
+        )
+
+    def deletes(self, request, instance):
+        """The delete view's URL when the user may delete this object's leases, else None."""
+        return
+
+    def leases_context(self, request, instance):
+        """What the template shows: the form's values, the result (search, page or utilisation), errors."""
+        family = family_of(instance)
+        params = request.GET
+        key = params.get('key') or 'ip-address'
+        value = (params.get('q') or '').strip()
+        compare = params.get('compare') == 'on'
+        per_page = _per_page(params.get('per_page'))
+        context = {
+            'keys': [(k, _KEY_LABELS[k]) for k in SEARCH_KEYS[family]],
+            'key': key,
+            'q': value,
+            'compare': compare,
+            'per_page': per_page,
+            'family': family,
+            'error': None,
+            'answered': None,
+            'leases': None,
+            'table': None,
+            'next_url': None,
+            'differences': [],
+            'utilisation': None,
+            'utilisation_table': None,
+        }
+        try:
+            if value and key == 'subnet':
+                answered = subnet_page(
+                    instance, value, start=params.get('from') or None, limit=per_page, compare=compare
+                )
+                context['differences'] = answered.differences
+                if answered.next_from:
+                    query = params.copy()
+                    query['from'] = answered.next_from
+                    query.pop('export', None)
+                    context['next_url'] = '?' + query.urlencode()
+            elif value:
+                answered = search_leases(instance, key, value, compare=compare, limit=per_page)
+                context['differences'] = answered.differences
+            else:
+                answered = utilisation(instance)
+                table = UtilisationTable([s.as_dict() | {'subnet_id': s.subnet_id} for s in answered.subnets])
+                RequestConfig(request, paginate=False).configure(table)
+                context['utilisation'], context['utilisation_table'] = answered, table
+        except ValueError as exc:
+            context['error'] = str(exc)
+            return context
+        except LeaseLookupError as exc:
+            context['error'] = str(exc)
+            return context
+        context['answered'] = answered
+        if value:
+            context['leases'] = answered.leases
+            rows = lease_rows(answered.leases, answered.source)
+            context['table'] = LeaseTable(rows, query=params, delete_url=self.deletes(request, instance))
+            export = params.copy()
+            export['export'] = 'csv'
+            context['export_url'] = '?' + export.urlencode()
+        return context
+
+
+@register_model_view(HARelationship, 'leases', path='leases')
+class HARelationshipLeasesView(_LeasesTab):
+    """The "Leases" tab of a relationship: read from one reachable peer (which one is shown), compared on demand."""
+
+    queryset = HARelationship.objects.all()
+    tab = ViewTab(label=_('Leases'), permission='netbox_kea_ha.leases_harelationship', weight=650)
+
+    def deletes(self, request, instance):
+        """The delete view, for users with `delete_lease` on this relationship."""
+        if request.user.has_perm('netbox_kea_ha.delete_lease_harelationship', instance):
+            return delete_url(instance)
+        return None
+
+    def leases_context(self, request, instance):
+        """The tab's context, and the last completed exports of this relationship (their download links)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from core.choices import JobStatusChoices
+        from core.models import Job
+
+        context = super().leases_context(request, instance)
+        context['exports'] = Job.objects.filter(
+            object_type=ContentType.objects.get_for_model(HARelationship),
+            object_id=instance.pk,
+            name=EXPORT_JOB_NAME,
+            status=JobStatusChoices.STATUS_COMPLETED,
+        ).order_by('-completed')[:5]
+        return context
+
+
+@register_model_view(KeaServer, 'leases', path='leases')
+class KeaServerLeasesView(_LeasesTab):
+    """The "Leases" tab of a server: what this one server holds."""
+
+    queryset = KeaServer.objects.all()
+    tab = ViewTab(label=_('Leases'), permission='netbox_kea_ha.leases_keaserver', weight=650)
+
+
+@register_model_view(HARelationship, 'lease_delete', path='leases/delete')
+class HARelationshipLeaseDeleteView(ObjectPermissionRequiredMixin, View):
+    """GET: confirm deleting the lease of `?address=` (nothing is sent). POST: delete it on every peer (HA does not
+    copy lease_cmds changes to partners), journal it on the relationship, and go back to the Leases tab."""
+
+    queryset = HARelationship.objects.all()
+
+    def get_required_permission(self):
+        """The `delete_lease` custom action."""
+        return 'netbox_kea_ha.delete_lease_harelationship'
+
+    def _object(self, request, pk):
+        return get_object_or_404(self.queryset.restrict(request.user, 'view'), pk=pk)
+
+    def get(self, request, pk):
+        """The confirmation page."""
+        relationship = self._object(request, pk)
+        return render(
+            request,
+            'netbox_kea_ha/lease_delete.html',
+            {
+                'object': relationship,
+                'address': request.GET.get('address', ''),
+                'servers': [peer.server for peer in relationship.peers.select_related('server')],
+                'return_url': reverse('plugins:netbox_kea_ha:harelationship_leases', kwargs={'pk': pk}),
+            },
+        )
+
+    def post(self, request, pk):
+        """Delete and go back to the tab, searching for the address."""
+        relationship = self._object(request, pk)
+        address = request.POST.get('address', '')
+        tab = reverse('plugins:netbox_kea_ha:harelationship_leases', kwargs={'pk': pk})
+        try:
+            deletion = delete_lease(relationship, address, user=request.user)
+        except (ValueError, LeaseLookupError) as exc:
+            messages.error(request, str(exc))
+            return redirect(tab)
+        outcome = ', '.join(f'{name}: {text}' for name, text in deletion.outcomes.items())
+        if deletion.deleted:
+            messages.success(
+                request, _('Lease {address} deleted ({outcome}).').format(address=address, outcome=outcome)
+            )
+        else:
+            messages.warning(
+                request, _('No lease deleted for {address} ({outcome}).').format(address=address, outcome=outcome)
+            )
+        return redirect(tab + '?' + urlencode({'key': 'ip-address', 'q': deletion.ip_address}))
+
+
+@register_model_view(HARelationship, 'lease_export', path='leases/export')
+class HARelationshipLeaseExportView(ObjectPermissionRequiredMixin, View):
+    """POST: enqueue a LeaseExportJob (every lease, or those of `prefix`) and show the job. GET `?job=<id>`: that
+    completed export's CSV file. Both need the `leases` permission on the relationship."""
+
+    queryset = HARelationship.objects.all()
+
+    def get_required_permission(self):
+        """The `leases` custom action."""
+        return 'netbox_kea_ha.leases_harelationship'
+
+    def get(self, request, pk):
+        """The CSV of a completed export."""
+        relationship = get_object_or_404(self.queryset.restrict(request.user, 'view'), pk=pk)
+        found = export_file(relationship, request.GET.get('job'))
+        if found is None:
+            raise Http404('no completed lease export of this relationship with that job id')
+        name, storage = found
+        return FileResponse(storage.open(name, 'rb'), as_attachment=True, filename=f'leases-{relationship.pk}.csv')
+
+    def post(self, request, pk):
+        """Enqueue the export."""
+        relationship = get_object_or_404(self.queryset.restrict(request.user, 'view'), pk=pk)
+        prefix = (request.POST.get('prefix') or '').strip() or None
+        job = LeaseExportJob.enqueue(instance=relationship, user=request.user, prefix=prefix)
+        messages.success(request, _('Lease export of {obj}: queued as job {job}.').format(obj=relationship, job=job.pk))
+        return redirect(job.get_absolute_url())
+
+
+class IPAddressLeaseView(ConditionalLoginRequiredMixin, View):
+    """The content of the "DHCP lease" panel of an IP address (loaded by htmx after the page): the lease of
+    `?address=` in every relationship of its family the user may read leases of (at most WHO_HOLDS_MAX), except those
+    whose served prefixes NetBox knows (DHCP data from IPAM) when none of them holds the address."""
+
+    def get(self, request):
+        """The panel's body."""
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_interface(request.GET.get('address', '')).ip
+        except ValueError:
+            return HttpResponse(status=400)
+        family = f'dhcp{address.version}'
+        relationships = list(readable_relationships(request.user, family, address)[: WHO_HOLDS_MAX + 1])
+        too_many = len(relationships) > WHO_HOLDS_MAX
+        results = who_holds(str(address), relationships[:WHO_HOLDS_MAX]) if relationships else []
+        found = [
+            (relationship, lease, result)
+            for relationship, result in results
+            if not isinstance(result, LeaseLookupError)
+            for lease in result.leases
+        ]
+        errors = [
+            (relationship, str(result)) for relationship, result in results if isinstance(result, LeaseLookupError)
+        ]
+        return render(
+            request,
+            'netbox_kea_ha/inc/who_holds.html',
+            {
+                'address': str(address),
+                'found': found,
+                'errors': errors,
+                'asked': len(results),
+                'too_many': too_many,
+            },
+        )

@@ -1,4 +1,5 @@
-"""The subcommands that start the plugin's jobs (import, plan, sync, status, restore, operate) and `render`."""
+"""The subcommands that start the plugin's jobs (import, plan, sync, status, restore, operate), `render` and
+`leases` (a look-up NetBox makes while you wait)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .errors import UsageError
+from .connection import request_error_text
+from .errors import CLIError, NetBoxRefused, UsageError
 from .jobs import JobView, enqueue_action, enqueue_fleet_status, finish, follow
 from .objects import find_peer, find_relationship, find_server, find_snapshot
 from .output import plain
 from .session import Session
 
 __all__ = (
+    'LEASE_KEYS',
     'import_server',
+    'leases',
     'operate',
     'plan',
     'render',
@@ -172,3 +176,48 @@ def render(session: Session, args: Any) -> None:
         out.line(json.dumps({'hooks-libraries': entry.get('hooks_libraries')}, indent=2))
         for finding in entry.get('findings') or []:
             out.line(f'  {finding.get("severity")}: {finding.get("field")}: {finding.get("message")}')
+
+
+#: `kea-ha leases` options and the search key each stands for (docs/leases.md).
+LEASE_KEYS = {'ip': 'ip-address', 'mac': 'hw-address', 'client_id': 'client-id', 'hostname': 'hostname', 'duid': 'duid'}
+
+
+def leases(session: Session, args: Any) -> None:
+    """`kea-ha leases RELATIONSHIP --ip/--mac/--client-id/--hostname/--duid VALUE [--compare]`: who holds what, read
+    from whichever peer answers (NetBox asks Kea while you wait, each server bounded by its lease_timeout)."""
+    import pynetbox
+    from pynetbox.core.endpoint import DetailEndpoint
+
+    given = [(option, getattr(args, option)) for option in LEASE_KEYS if getattr(args, option)]
+    if len(given) != 1:
+        raise UsageError('give exactly one of --ip, --mac, --client-id, --hostname, --duid')
+    option, value = given[0]
+    relationship = find_relationship(session, args.relationship)
+    query = {'key': LEASE_KEYS[option], 'value': value, 'compare': 'true' if args.compare else 'false'}
+    what = f'the leases of HA relationship {relationship} by {LEASE_KEYS[option]} {value}'
+    try:
+        with session.asking(what):
+            answer: dict[str, Any] = next(iter(DetailEndpoint(relationship, 'leases').list(**query)), {})
+    except NetBoxRefused as exc:
+        cause = exc.__context__
+        if isinstance(cause, pynetbox.RequestError) and cause.req.status_code == 503:
+            raise CLIError(
+                f'no Kea server of HA relationship {relationship} answered: {request_error_text(cause)}'
+            ) from None
+        raise
+    out = session.out
+    if out.json_mode:
+        out.result(answer)
+        return
+    found = answer.get('leases') or []
+    out.line(f'{len(found)} lease(s), from {answer.get("source")}')
+    for lease in found:
+        holder = lease.get('hw-address') or lease.get('duid') or lease.get('client-id') or ''
+        out.line(
+            f'{lease.get("ip-address")}  {holder}  {lease.get("hostname") or "-"}  {lease.get("state-label")}  '
+            f'expires {lease.get("expires")}'
+        )
+    for item in answer.get('unanswered') or []:
+        out.line(f'not asked or did not answer: {item}')
+    for diff in answer.get('differences') or []:
+        out.line(f'differs on {diff.get("partner")}: {diff.get("ip_address")} ({diff.get("kind")})')

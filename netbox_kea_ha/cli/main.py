@@ -123,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
     opr.add_argument('--max-period', type=int, help="sync: seconds the source's DHCP service may stay disabled")
     opr.add_argument('--scopes', choices=('partner', 'own'), help="scopes: its partner's scope too, or its own again")
     _job_options(opr)
+
+    lea = commands.add_parser('leases', help='search the leases of a relationship (NetBox asks its Kea servers)')
+    lea.add_argument('relationship', help='HA relationship (name or id)')
+    key = lea.add_mutually_exclusive_group(required=True)
+    key.add_argument('--ip', help='the leased address')
+    key.add_argument('--mac', help="the client's hardware address")
+    key.add_argument('--client-id', help="the client's client id (DHCPv4)")
+    key.add_argument('--hostname', help="the client's hostname")
+    key.add_argument('--duid', help="the client's DUID (DHCPv6)")
+    lea.add_argument('--compare', action='store_true', help='also ask the other peers and list what differs')
+    lea.add_argument('--json', action='store_true', help='print the answer as JSON')
     return parser
 
 
@@ -139,6 +150,7 @@ def _handlers() -> dict[str, Callable[[Any, argparse.Namespace], None]]:
         'restore': commands.restore,
         'render': commands.render,
         'operate': commands.operate,
+        'leases': commands.leases,
     }
 
 

@@ -522,3 +522,24 @@ def test_pages_in_a_real_browser(flow, live_netbox, browser):
         for password in flow.passwords:
             assert password not in browser.page_source, name
         assert _screenshot(browser, name).stat().st_size > 10_000
+
+
+def test_leases_from_the_command_line(flow, live_netbox):
+    """`kea-ha leases`: a lease every server holds is found by MAC and by address, from the server that answered,
+    and compared with the partners; an address nobody holds is an empty answer, not an error."""
+    lease = {'ip-address': '192.0.2.150', 'hw-address': '0a:0b:0c:0d:0e:0f', 'hostname': 'cli-host'}
+    for server in flow.lab:
+        answer = server.command('lease4-add', lease)
+        assert answer['result'] == 0, answer
+    relationship = 'server1 / server2 / server3'
+    by_mac = ok_json(run_cli(live_netbox, 'leases', relationship, '--mac', '0a:0b:0c:0d:0e:0f', '--compare', '--json'))
+    assert by_mac['source'] in ('kea-1', 'kea-2', 'kea-3') and by_mac['differences'] == []
+    assert [(x['ip-address'], x['hostname']) for x in by_mac['leases']] == [('192.0.2.150', 'cli-host')]
+    shown = run_cli(live_netbox, 'leases', relationship, '--ip', '192.0.2.150')
+    assert shown.returncode == 0 and '192.0.2.150  0a:0b:0c:0d:0e:0f  cli-host' in shown.stdout, shown.stdout
+    nobody = ok_json(run_cli(live_netbox, 'leases', relationship, '--ip', '192.0.2.151', '--json'))
+    assert nobody['leases'] == []
+    wrong = run_cli(live_netbox, 'leases', relationship, '--ip', 'not-an-address')
+    assert wrong.returncode == 2 and 'Traceback' not in wrong.stderr and 'not-an-address' in wrong.stderr, wrong.stderr
+    for server in flow.lab:
+        server.command('lease4-del', {'ip-address': '192.0.2.150'})

@@ -89,14 +89,15 @@ def _models():
     from core.models import Job, ObjectChange
     from dcim.models import Device, DeviceRole, DeviceType, Interface, Manufacturer, Site
     from extras.models import JournalEntry, Tag
-    from ipam.models import IPAddress, Prefix
+    from ipam.models import IPAddress, IPRange, Prefix
     from users.models import Token, User
     from virtualization.models import Cluster, ClusterType, VirtualMachine, VMInterface
 
-    from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer
+    from netbox_kea_ha.models import ConfigSnapshot, HAPeer, HARelationship, KeaServer, ServedPrefix
 
     return (
-        Job, ConfigSnapshot, HAPeer, HARelationship, KeaServer, JournalEntry, Prefix, IPAddress, Interface, VMInterface,
+        Job, ConfigSnapshot, ServedPrefix, HAPeer, HARelationship, KeaServer, JournalEntry, IPRange, Prefix, IPAddress,
+        Interface, VMInterface,
         Device, VirtualMachine, Cluster, ClusterType, DeviceType, Manufacturer, DeviceRole, Site, Tag, Token, User,
         ObjectChange, Session,
     )  # fmt: skip

@@ -194,7 +194,7 @@ class _SubnetPage(_LeaseAPIView):
 class _Utilisation(_LeaseAPIView):
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
-        """Lease counts per subnet, read from one server (counted once for a relationship)."""
+        """Lease counts per subnet and per pool, read from one server (counted once for a relationship)."""
         obj = self.get_object(request, pk)
 
         def run():
@@ -203,6 +203,8 @@ class _Utilisation(_LeaseAPIView):
                 'method': found.method,
                 'complete': found.complete,
                 'subnets': [s.as_dict() for s in found.subnets],
+                'pools': [p.as_dict() for p in found.pools],
+                'pools_complete': found.pools_complete,
             }
 
         return self.answer(run)

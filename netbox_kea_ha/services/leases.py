@@ -16,7 +16,8 @@ cached (every answer says which server gave it, and when).
   only leases given to DHCP clients are replicated), so a delete is sent to every peer of the relationship. It is
   recorded as a journal entry on the relationship (who, which address, what each server answered).
 - **Utilisation** is read from one peer, never summed over peers (each holds every lease: summing counts twice):
-  `stat-leaseN-get` when the stat_cmds hook is loaded, else leases counted over at most `count_pages` pages.
+  per subnet `stat-leaseN-get` when the stat_cmds hook is loaded, else leases counted; per pool (the pools of that
+  peer's running config) always counted; counting reads at most `count_pages` pages.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from django.utils import timezone
 from ..kea.client import AsyncKeaClient, Endpoint, KeaClient, gather_sync
 from ..kea.exceptions import KeaError, KeaServerOffline, KeaTimeout, KeaUnreachable, KeaUnsupported
 from ..kea.leases import Lease, LeaseKey, LeasePage, SubnetStats, subnet_page_start
+from ..kea.pool_use import PoolCounter, PoolStats, pool_ranges
 from ..plugin_settings import get_setting
 from .endpoints import EndpointError, server_endpoint
 
@@ -146,12 +148,19 @@ class SubnetPage(_Compared):
 
 @dataclass
 class Utilisation(_Answered):
-    """Lease counts per subnet, counted once for the relationship (one server's view). `method`: `stat_cmds` or
-    `counted`; `complete` False when counting stopped at its page budget (the counts are then lower bounds)."""
+    """Lease counts per subnet and per pool, counted once for the relationship (one server's view). `method`
+    (subnets): `stat_cmds` or `counted`; `complete` False when counting the subnets stopped at its page budget (the
+    counts are then lower bounds); each pool says whether it was counted to its end."""
 
     subnets: tuple[SubnetStats, ...] = ()
     method: str = 'stat_cmds'
     complete: bool = True
+    pools: tuple[PoolStats, ...] = ()
+
+    @property
+    def pools_complete(self) -> bool:
+        """True when every pool was counted to its end."""
+        return all(p.complete for p in self.pools)
 
 
 @dataclass
@@ -664,13 +673,15 @@ def export_file(relationship: HARelationship, job_id: Any) -> tuple[str, Any] | 
 # --- utilisation -----------------------------------------------------------------------------------------------
 
 
-def _count(kea: KeaClient, family: int, pages: int) -> tuple[tuple[SubnetStats, ...], bool]:
-    """Assigned and declined leases per subnet, counted over at most `pages` pages; (stats, complete)."""
+def _count(kea: KeaClient, family: int, pages: int, pools: PoolCounter) -> tuple[tuple[SubnetStats, ...], bool]:
+    """Assigned and declined leases per subnet, counted over at most `pages` pages from the first lease (the pools
+    counted from the same pages); (stats, complete)."""
     assigned: dict[int, int] = {}
     declined: dict[int, int] = {}
     start: str | None = None
     for _ in range(pages):
         page = kea.lease_get_page(start, COUNT_PAGE, family=family)
+        pools.add(page.leases)
         for lease in page.leases:
             subnet = lease.subnet_id or 0
             if lease.state == 1:
@@ -678,11 +689,31 @@ def _count(kea: KeaClient, family: int, pages: int) -> tuple[tuple[SubnetStats, 
             elif lease.state == 0:
                 assigned[subnet] = assigned.get(subnet, 0) + 1
         if page.next_from is None:
+            pools.finish()
             break
         start = page.next_from
     else:
         return _count_stats(assigned, declined), False
     return _count_stats(assigned, declined), True
+
+
+def _count_pools(kea: KeaClient, family: int, pages: int, pools: PoolCounter) -> None:
+    """Count leases into `pools` over at most `pages` pages, reading only from the pools' addresses (the pages
+    skip the addresses between pools)."""
+    first = pools.start()
+    if not pools.ranges:
+        return
+    start = None if first is None else str(ipaddress.ip_address(first))
+    for _ in range(pages):
+        page = kea.lease_get_page(start, COUNT_PAGE, family=family)
+        pools.add(page.leases)
+        if page.next_from is None:
+            pools.finish()
+            return
+        following = pools.next_from(int(ipaddress.ip_address(page.next_from)))
+        if following is None:
+            return
+        start = str(ipaddress.ip_address(following))
 
 
 def _count_stats(assigned: dict[int, int], declined: dict[int, int]) -> tuple[SubnetStats, ...]:
@@ -691,23 +722,29 @@ def _count_stats(assigned: dict[int, int], declined: dict[int, int]) -> tuple[Su
 
 
 def utilisation(target: Target, *, count_pages: int = 1, timeout: float | None = None) -> Utilisation:
-    """Lease counts per subnet, read from one server (counted once per relationship): stat_cmds' `stat-leaseN-get`
-    where the hook is loaded; otherwise leases counted over at most `count_pages` pages of COUNT_PAGE (a web
-    request: 1; a job: more)."""
+    """Lease counts per subnet and per pool, read from one server (counted once per relationship).
+
+    Subnets: stat_cmds' `stat-leaseN-get` where the hook is loaded; otherwise leases counted. Pools (from the same
+    server's running config): always counted (no Kea version counts per pool reliably, kea/pool_use.py). Counting
+    reads at most `count_pages` pages of COUNT_PAGE leases in all (a web request: 1; a job: more); what the pages
+    did not reach is marked incomplete (lower bounds)."""
     servers = lease_sources(target)
     family = _family(target, servers)
     seconds = _timeout(timeout)
     result = Utilisation()
 
-    def read(kea: KeaClient) -> tuple[tuple[SubnetStats, ...], str, bool]:
+    def read(kea: KeaClient) -> tuple[tuple[SubnetStats, ...], str, bool, tuple[PoolStats, ...]]:
+        pools = PoolCounter(pool_ranges(kea.config_get().config))
         try:
-            return kea.stat_lease_get(family=family), 'stat_cmds', True
+            stats = kea.stat_lease_get(family=family)
         except KeaUnsupported:
-            stats, complete = _count(kea, family, count_pages)
-            return stats, 'counted', complete
+            stats, complete = _count(kea, family, count_pages, pools)
+            return stats, 'counted', complete, pools.stats()
+        _count_pools(kea, family, count_pages, pools)
+        return stats, 'stat_cmds', True, pools.stats()
 
     found = _ask_now(_sources(servers, seconds), read, seconds, result)
     if found is None:
         raise _none_answered(target, result)
-    result.subnets, result.method, result.complete = found[1]
+    result.subnets, result.method, result.complete, result.pools = found[1]
     return result

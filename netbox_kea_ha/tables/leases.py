@@ -1,4 +1,4 @@
-"""Tables of leases (from Kea, not the database) and of per-subnet utilisation, in NetBox's table look."""
+"""Tables of leases (from Kea, not the database) and of per-subnet and per-pool utilisation, in NetBox's table look."""
 
 import csv
 import html as _html
@@ -19,6 +19,7 @@ from ..kea.leases import Lease
 __all__ = (
     'CSV_COLUMNS',
     'LeaseTable',
+    'PoolUtilisationTable',
     'UtilisationTable',
     'lease_rows',
     'leases_csv',
@@ -181,6 +182,28 @@ class UtilisationTable(tables.Table):
     class Meta:
         attrs = _ATTRS
         empty_text = _('No subnets')
+
+    def render_utilisation(self, value):
+        """A percentage."""
+        return f'{value * 100:.1f} %'
+
+
+class PoolUtilisationTable(tables.Table):
+    """Lease counts per address pool (counted once for the relationship, from one server's leases)."""
+
+    subnet_id = tables.Column(verbose_name=_('Subnet ID'))
+    pool = tables.Column(verbose_name=_('Pool'))
+    client_class = tables.Column(verbose_name=_('Client class'))
+    total = tables.Column(verbose_name=_('Addresses'))
+    assigned = tables.Column(verbose_name=_('Assigned'))
+    declined = tables.Column(verbose_name=_('Declined'))
+    free = tables.Column(verbose_name=_('Free'))
+    utilisation = tables.Column(verbose_name=_('Utilisation'))
+    complete = tables.BooleanColumn(verbose_name=_('Counted to its end'), yesno='✔,✘')
+
+    class Meta:
+        attrs = _ATTRS
+        empty_text = _('No pools')
 
     def render_utilisation(self, value):
         """A percentage."""

@@ -42,7 +42,7 @@ from ..services.leases import (
     utilisation,
     who_holds,
 )
-from ..tables.leases import LeaseTable, UtilisationTable, delete_url, lease_rows, leases_csv
+from ..tables.leases import LeaseTable, PoolUtilisationTable, UtilisationTable, delete_url, lease_rows, leases_csv
 from ..template_content import readable_relationships
 
 __all__ = (
@@ -123,6 +123,7 @@ class _LeasesTab(generic.ObjectView):
             'differences': [],
             'utilisation': None,
             'utilisation_table': None,
+            'pool_table': None,
         }
         try:
             if value and key == 'subnet':
@@ -142,7 +143,13 @@ class _LeasesTab(generic.ObjectView):
                 answered = utilisation(instance)
                 table = UtilisationTable([s.as_dict() | {'subnet_id': s.subnet_id} for s in answered.subnets])
                 RequestConfig(request, paginate=False).configure(table)
+                pools = PoolUtilisationTable(
+                    [p.as_dict() | {'subnet_id': p.subnet_id, 'client_class': p.client_class} for p in answered.pools],
+                    prefix='pools_',
+                )
+                RequestConfig(request, paginate=False).configure(pools)
                 context['utilisation'], context['utilisation_table'] = answered, table
+                context['pool_table'] = pools
         except ValueError as exc:
             context['error'] = str(exc)
             return context

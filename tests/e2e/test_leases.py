@@ -178,6 +178,11 @@ def test_utilisation_is_counted_once_per_relationship(leased_pair, netbox):
     (subnet,) = counts.subnets
     # server1 holds 27 leases, server2 26: one server's count, not their sum (53).
     assert (subnet.subnet_id, subnet.total, subnet.assigned) == (1, 180, 27)
+    # Per pool, from kea-1's running config: its own half holds .10-.34, the partner's half .150 and .160.
+    assert [(p.pool, p.client_class, p.total, p.assigned, p.complete) for p in counts.pools] == [
+        ('192.0.2.10-192.0.2.99', 'HA_server1', 90, 25, True),  # as Kea's config-get writes them
+        ('192.0.2.100-192.0.2.189', 'HA_server2', 90, 2, True),
+    ]
 
 
 def test_utilisation_without_stat_cmds_counts_leases(kea_lab, netbox):
@@ -190,6 +195,62 @@ def test_utilisation_without_stat_cmds_counts_leases(kea_lab, netbox):
 
     assert (counts.method, counts.complete) == ('counted', True)
     assert [(s.subnet_id, s.total, s.assigned) for s in counts.subnets] == [(1, None, 3)]
+    assert [(p.total, p.assigned) for p in counts.pools] == [(90, 3), (90, 0)]
+
+
+#: A /16 for the page-budget test: two pools with leases between them (outside any pool) and after them.
+WIDE_POOLS = ('10.0.0.10 - 10.0.9.255', '10.0.128.0 - 10.0.137.255')
+
+
+def _write_leases(path, addresses):
+    """Kea 2.2's memfile v4 lease file holding `addresses` (subnet 1, valid for an hour), written before start."""
+    header = 'address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n'
+    with open(path, 'w') as out:
+        out.write(header)
+        for index, address in enumerate(addresses):
+            mac = ':'.join(f'{b:02x}' for b in (0x0A, 0, *index.to_bytes(4, 'big')))
+            out.write(f'{address},{mac},,3600,{EXPIRE},1,0,0,,0,\n')
+
+
+def test_pool_utilisation_reads_its_page_budget_and_says_what_it_did_not_reach(kea_lab, netbox):
+    import ipaddress
+
+    s1, s2 = kea_lab.load_balancing(hooks=('libdhcp_stat_cmds.so',), parameters=FAST_HA_PARAMETERS, start=False)
+    for server in (s1, s2):
+        subnet = server.config['Dhcp4']['subnet4'][0]
+        subnet['subnet'] = '10.0.0.0/16'
+        subnet['option-data'] = []
+        subnet['pools'] = [
+            {'pool': pool, 'client-class': f'HA_{name}'} for pool, name in zip(WIDE_POOLS, ('server1', 'server2'))
+        ]
+    first = int(ipaddress.ip_address('10.0.0.10'))
+    between = int(ipaddress.ip_address('10.0.64.0'))
+    second = int(ipaddress.ip_address('10.0.128.0'))
+    after = int(ipaddress.ip_address('10.0.200.0'))
+    addresses = [
+        *(first + n for n in range(1500)),  # 1,500 in the first pool
+        *(between + n for n in range(3000)),  # 3,000 between the pools (reservations, say): never in a pool
+        *(second + n for n in range(1200)),  # 1,200 in the second
+        *(after + n for n in range(500)),  # 500 after the last pool
+    ]
+    s1.paths.dir.mkdir(parents=True, exist_ok=True)
+    _write_leases(s1.paths.leases, [str(ipaddress.IPv4Address(a)) for a in addresses])
+    kea_lab.start([s1])  # kea-1 alone: its partner's lease sync is not what this test reads
+    relationship = relationship_for(netbox, [s1])
+    pages = commands_received(s1, 'lease4-get-page')
+
+    one_page = utilisation(relationship)  # what a web request reads: one page of 1,000 leases
+    read_once = commands_received(s1, 'lease4-get-page') - pages
+    enough = utilisation(relationship, count_pages=10)
+    read_enough = commands_received(s1, 'lease4-get-page') - pages - read_once
+
+    assert (one_page.method, one_page.subnets[0].assigned) == ('stat_cmds', 6200)  # Kea's exact subnet count
+    assert [(p.assigned, p.complete) for p in one_page.pools] == [(1000, False), (0, False)]
+    assert not one_page.pools_complete and read_once == 1
+    assert [(p.total, p.assigned, p.complete) for p in enough.pools] == [(2550, 1500, True), (2560, 1200, True)]
+    # The walk jumped over the 3,000 leases between the pools: 1,000 + 1,000 (500 of them between the pools), then
+    # from the second pool 1,000 + 700 (the last page): 4 pages, not the 7 it takes from the first lease.
+    assert enough.pools_complete and read_enough == 4
 
 
 # --- REST and the web pages ------------------------------------------------------------------------------------
@@ -221,6 +282,11 @@ def test_rest_search_page_utilisation(leased_pair, netbox, user, api):
     assert rest.json()['count'] == 7 and rest.json()['next_from'] is None
     assert on_server2.json()['count'] == 0 and on_server2.json()['source'] == 'kea-2'
     assert used.json()['subnets'][0]['assigned'] == 27 and used.json()['method'] == 'stat_cmds'
+    assert [(p['pool'], p['assigned'], p['complete']) for p in used.json()['pools']] == [
+        ('192.0.2.10-192.0.2.99', 25, True),
+        ('192.0.2.100-192.0.2.189', 2, True),
+    ]
+    assert used.json()['pools_complete'] is True
     assert bad.status_code == 400
 
 
@@ -237,6 +303,10 @@ def test_leases_tab_table_sorting_and_csv(leased_pair, netbox, user, web):
 
     assert landing.status_code == 200
     assert 'Utilisation per subnet' in landing.content.decode() and '15.0 %' in landing.content.decode()
+    # Per pool: kea-1's half 25 of 90 (27.8 %), the partner's half 2 of 90 (2.2 %), each with its class.
+    pools = landing.content.decode().split('Utilisation per pool')[1]
+    assert '192.0.2.10-192.0.2.99' in pools and 'HA_server2' in pools
+    assert '27.8 %' in pools and '2.2 %' in pools
     text = listing.content.decode()
     assert listing.status_code == 200 and 'Answered by kea-1' in text
     assert text.index('192.0.2.19') < text.index('192.0.2.10')  # sorted by address, descending, within the page

@@ -9,8 +9,8 @@ transaction that is rolled back), then prints the median wall time of:
   `search_leases(relationship, 'hw-address', mac)` (what the Leases tab and REST run) and the REST endpoint end to
   end (target: 1.2x);
 * a per-subnet page of `--page` leases (default 1,000): Kea's `lease4-get-page` round trip vs the plugin's
-  `subnet_page` and the Leases tab rendered by Django (target: 1.5x), with NetBox's own relationship page for
-  reference (what any NetBox page costs).
+  `subnet_page`, the Leases tab rendered by Django, and the next page or a sort as htmx asks for it (the results
+  only) (target: 1.5x), with NetBox's own relationship page for reference (what any NetBox page costs).
 
 Twice: straight to the Control Agent over loopback (no latency: the figures are CPU on the machine's shared cores),
 and through a delay proxy that adds `--rtt` ms per round trip (default 20), like a network between NetBox and Kea.
@@ -111,10 +111,15 @@ def measure(args, where, relationship, web, target):
         response = web.get(tab, {'key': 'subnet', 'q': str(SUBNET), 'per_page': args.page})
         assert response.status_code == 200, response.status_code
 
+    def partial_page():
+        # The next page or a sort: htmx asks for the results only (views/leases.py), the tab stays on the screen.
+        response = web.get(tab, {'key': 'subnet', 'q': str(SUBNET), 'per_page': args.page}, HTTP_HX_REQUEST='true')
+        assert response.status_code == 200, response.status_code
+
     def netbox_page():
         assert web.get(relationship.get_absolute_url()).status_code == 200
 
-    for warm in (plugin_search, rest_search, plugin_page, rendered_page, netbox_page):
+    for warm in (plugin_search, rest_search, plugin_page, rendered_page, partial_page, netbox_page):
         warm()
     figures = {}
     with httpx.Client(timeout=60, trust_env=False) as client:
@@ -127,6 +132,7 @@ def measure(args, where, relationship, web, target):
     figures['page kea'] = median_time(lambda: fresh(page), args.rounds)
     figures['page plugin'] = median_time(plugin_page, args.rounds)
     figures['page rendered'] = median_time(rendered_page, args.rounds)
+    figures['page partial'] = median_time(partial_page, args.rounds)
     figures['netbox page'] = median_time(netbox_page, args.rounds)
     return figures
 
@@ -145,6 +151,7 @@ def show(label, args, f):
     line('Kea lease4-get-page, new connection', f['page kea'], note=f'kept-alive: {f["page kept"] * 1000:.2f} ms')
     line('plugin subnet_page', f['page plugin'], f['page kea'])
     line('Leases tab rendered (Django, HTML table)', f['page rendered'], f['page kea'])
+    line('next page / sort (htmx: the results only)', f['page partial'], f['page kea'])
     line("for reference: NetBox's relationship page", f['netbox page'], note='no Kea call')
     print('    (target: rendered page <= 1.5x Kea)')
 

@@ -188,38 +188,39 @@ class Lease:
         if not isinstance(data, Mapping) or not isinstance(data.get('ip-address'), str):
             raise KeaProtocolError(f'a lease is not a map with an ip-address: {type(data).__name__}')
 
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) and value != '' else None
-
-        def number(key: str) -> int | None:
-            value = data.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        def flag(key: str) -> bool | None:
-            value = data.get(key)
-            return value if isinstance(value, bool) else None
-
-        context = data.get('user-context')
+        get = data.get
+        context = get('user-context')
         return cls(
             family=family,
             ip_address=data['ip-address'],
-            subnet_id=number('subnet-id'),
-            hw_address=text('hw-address'),
-            client_id=text('client-id'),
-            duid=text('duid'),
-            iaid=number('iaid'),
-            hostname=text('hostname'),
-            state=number('state') or 0,
-            cltt=number('cltt'),
-            valid_lft=number('valid-lft'),
-            preferred_lft=number('preferred-lft'),
-            type=text('type'),
-            prefix_len=number('prefix-len'),
-            fqdn_fwd=flag('fqdn-fwd'),
-            fqdn_rev=flag('fqdn-rev'),
+            subnet_id=_number(get('subnet-id')),
+            hw_address=_text(get('hw-address')),
+            client_id=_text(get('client-id')),
+            duid=_text(get('duid')),
+            iaid=_number(get('iaid')),
+            hostname=_text(get('hostname')),
+            state=_number(get('state')) or 0,
+            cltt=_number(get('cltt')),
+            valid_lft=_number(get('valid-lft')),
+            preferred_lft=_number(get('preferred-lft')),
+            type=_text(get('type')),
+            prefix_len=_number(get('prefix-len')),
+            fqdn_fwd=_flag(get('fqdn-fwd')),
+            fqdn_rev=_flag(get('fqdn-rev')),
             user_context=context if isinstance(context, Mapping) else None,
         )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != '' else None
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _identity(lease: Lease) -> tuple[Any, ...]:

@@ -435,7 +435,13 @@ async def _subnet_page(kea: AsyncKeaClient, prefix: str, start: str | None, limi
 
 
 def _cut(page: LeasePage, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> LeasePage:
-    """The leases of a page inside `network`; a page that went past its end is the last."""
+    """The leases of a page inside `network`; a page that went past its end is the last. Kea pages in address
+    order, so a page whose first and last leases are inside holds nothing else (no lease parsed one by one)."""
+    if not page.leases or (
+        ipaddress.ip_address(page.leases[0].ip_address) in network
+        and ipaddress.ip_address(page.leases[-1].ip_address) in network
+    ):
+        return page
     inside = tuple(lease for lease in page.leases if ipaddress.ip_address(lease.ip_address) in network)
     beyond = len(inside) < len(page.leases)
     return LeasePage(inside, page.limit, None if beyond else page.next_from)

@@ -19,6 +19,7 @@ from django.views.generic import View
 from django_tables2 import RequestConfig
 
 from netbox.views import generic
+from utilities.htmx import htmx_partial
 from utilities.views import (
     ConditionalLoginRequiredMixin,
     ObjectPermissionRequiredMixin,
@@ -91,6 +92,9 @@ class _LeasesTab(generic.ObjectView):
             response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
             response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
             return response
+        if htmx_partial(request):
+            # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
+            return render(request, 'netbox_kea_ha/inc/leases_results.html', {'object': instance, **context})
         actions = self.get_permitted_actions(request.user, model=instance)
         return render(
             request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}

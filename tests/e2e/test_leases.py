@@ -321,6 +321,23 @@ def test_leases_tab_table_sorting_and_csv(leased_pair, netbox, user, web):
     assert 'Leases that differ between the peers' in compared_text and 'other-name.example.org' in compared_text
 
 
+def test_the_next_page_through_htmx_answers_only_the_results(leased_pair, netbox, user, web):
+    relationship = relationship_for(netbox, leased_pair)
+    grant(user, HARelationship, 'view', 'leases')
+    url = reverse('plugins:netbox_kea_ha:harelationship_leases', kwargs={'pk': relationship.pk})
+    query = {'key': 'subnet', 'q': '192.0.2.0/24', 'per_page': 10}
+
+    whole = web.get(url, query).content.decode()
+    following = web.get(url, query | {'from': '192.0.2.19'}, HTTP_HX_REQUEST='true')
+
+    # The tab holds the results in the element its links (next page, sort) replace, and say so.
+    assert 'id="kea-ha-leases-results"' in whole and 'hx-target="#kea-ha-leases-results"' in whole
+    text = following.content.decode()
+    assert following.status_code == 200 and 'Answered by kea-1' in text
+    assert '192.0.2.20' in text and '192.0.2.19<' not in text  # the page after 192.0.2.19
+    assert 'Search leases' not in text and '<html' not in text  # the tab around it is not sent again
+
+
 def test_ip_address_and_prefix_panels(leased_pair, netbox, user, web):
     relationship = relationship_for(netbox, leased_pair)
     grant(user, HARelationship, 'view', 'leases')

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -527,7 +528,10 @@ def test_pages_in_a_real_browser(flow, live_netbox, browser):
 def test_leases_from_the_command_line(flow, live_netbox):
     """`kea-ha leases`: a lease every server holds is found by MAC and by address, from the server that answered,
     and compared with the partners; an address nobody holds is an empty answer, not an error."""
-    lease = {'ip-address': '192.0.2.150', 'hw-address': '0a:0b:0c:0d:0e:0f', 'hostname': 'cli-host'}
+    # One expiry for every server: without it each sets its own clock's now, and two servers adding it on either side
+    # of a second boundary hold leases that differ (the comparison below would rightly say so).
+    expire = int(time.time()) + 3600
+    lease = {'ip-address': '192.0.2.150', 'hw-address': '0a:0b:0c:0d:0e:0f', 'hostname': 'cli-host', 'expire': expire}
     for server in flow.lab:
         answer = server.command('lease4-add', lease)
         assert answer['result'] == 0, answer

@@ -706,9 +706,9 @@ def _count(kea: KeaClient, family: int, pages: int, pools: PoolCounter) -> tuple
 def _count_pools(kea: KeaClient, family: int, pages: int, pools: PoolCounter) -> None:
     """Count leases into `pools` over at most `pages` pages, reading only from the pools' addresses (the pages
     skip the addresses between pools)."""
-    first = pools.start()
     if not pools.ranges:
         return
+    first = pools.start()
     start = None if first is None else str(ipaddress.ip_address(first))
     for _ in range(pages):
         page = kea.lease_get_page(start, COUNT_PAGE, family=family)

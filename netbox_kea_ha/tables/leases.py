@@ -187,9 +187,9 @@ class LeaseTable:
 
 
 class UtilisationTable(tables.Table):
-    """Lease counts per subnet (counted once for the relationship)."""
+    """Lease counts per subnet (counted once for the relationship); rows are `SubnetStats.as_dict()`."""
 
-    subnet_id = tables.Column(verbose_name=_('Subnet ID'))
+    subnet_id = tables.Column(accessor='subnet-id', verbose_name=_('Subnet ID'))
     total = tables.Column(verbose_name=_('Addresses'))
     assigned = tables.Column(verbose_name=_('Assigned'))
     declined = tables.Column(verbose_name=_('Declined'))
@@ -205,26 +205,17 @@ class UtilisationTable(tables.Table):
         return f'{value * 100:.1f} %'
 
 
-class PoolUtilisationTable(tables.Table):
-    """Lease counts per address pool (counted once for the relationship, from one server's leases)."""
+class PoolUtilisationTable(UtilisationTable):
+    """Lease counts per address pool (counted once for the relationship, from one server's leases); rows are
+    `PoolStats.as_dict()`."""
 
-    subnet_id = tables.Column(verbose_name=_('Subnet ID'))
     pool = tables.Column(verbose_name=_('Pool'))
-    client_class = tables.Column(verbose_name=_('Client class'))
-    total = tables.Column(verbose_name=_('Addresses'))
-    assigned = tables.Column(verbose_name=_('Assigned'))
-    declined = tables.Column(verbose_name=_('Declined'))
-    free = tables.Column(verbose_name=_('Free'))
-    utilisation = tables.Column(verbose_name=_('Utilisation'))
+    client_class = tables.Column(accessor='client-class', verbose_name=_('Client class'))
     complete = tables.BooleanColumn(verbose_name=_('Counted to its end'), yesno='✔,✘')
 
-    class Meta:
-        attrs = _ATTRS
+    class Meta(UtilisationTable.Meta):
         empty_text = _('No pools')
-
-    def render_utilisation(self, value):
-        """A percentage."""
-        return f'{value * 100:.1f} %'
+        sequence = ('subnet_id', 'pool', 'client_class', '...')
 
 
 def delete_url(relationship):

@@ -145,12 +145,9 @@ class _LeasesTab(generic.ObjectView):
                 context['differences'] = answered.differences
             else:
                 answered = utilisation(instance)
-                table = UtilisationTable([s.as_dict() | {'subnet_id': s.subnet_id} for s in answered.subnets])
+                table = UtilisationTable([s.as_dict() for s in answered.subnets])
                 RequestConfig(request, paginate=False).configure(table)
-                pools = PoolUtilisationTable(
-                    [p.as_dict() | {'subnet_id': p.subnet_id, 'client_class': p.client_class} for p in answered.pools],
-                    prefix='pools_',
-                )
+                pools = PoolUtilisationTable([p.as_dict() for p in answered.pools], prefix='pools_')
                 RequestConfig(request, paginate=False).configure(pools)
                 context['utilisation'], context['utilisation_table'] = answered, table
                 context['pool_table'] = pools

@@ -92,6 +92,12 @@ def assert_runs_timer_and_subnet(server):
     assert subnets['198.51.100.0/24']['pools'] == [{'option-data': [], 'pool': '198.51.100.10-198.51.100.99'}]
 
 
+def handover_push(servers, progress):
+    """The timer and subnet change pushed with the scope handover, `progress` watching."""
+    desired = desired_configs(servers, add_timer_and_subnet)
+    return rollout(targets(servers, desired), settle_timeout=SETTLE, handover=True, progress=progress)
+
+
 def test_timer_and_subnet_change_reach_both_peers(kea_lab):
     servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
@@ -224,8 +230,9 @@ def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover
     assert 'One or more hook libraries failed to load' in peer2.error
     steps = ['config-get', 'diff', 'method', 'config-test', 'config-set', 'rollback', 'hooks', 'settle']
     if handover:
-        # server1 served both scopes meanwhile, and got its own back once server2 had recovered.
-        steps = [*steps[:4], 'handover', 'drain', *steps[4:], 'resume', 'handback']
+        # server1 served both scopes meanwhile, and gave server2's back once server2 had recovered.
+        steps = [*steps[:4], 'handover', 'drain', 'config-set', 'rollback', 'hold', 'hooks', 'serving', 'handback']
+        steps += ['release', 'settle', 'resume']
     assert [s.name for s in peer2.steps] == steps
     assert all(s.ok for s in peer2.steps if s.name != 'config-set')
     assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
@@ -302,16 +309,31 @@ def test_control_agent_killed_in_the_middle(kea_lab):
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
 
 
-def test_config_write_failure_rolls_back(kea_lab):
-    """Kea cannot write its config file (here: a directory stands where the file was)."""
+@pytest.mark.parametrize('handover', [False, True], ids=['rolling', 'handover'])
+def test_config_write_failure_rolls_back(kea_lab, handover):
+    """Kea cannot write its config file (here: a directory stands where the file was). With the handover, the
+    failure comes after the partner handed the scope back: it takes it again for the rollback's reload, and hands
+    it back once the peer is out of syncing."""
     servers = kea_lab.load_balancing(parameters=FAST)
     kea_lab.wait_ha(servers, timeout=SETTLE)
-    server2 = servers[1]
+    server1, server2 = servers
     saved = server2.paths.config_file.read_bytes()
     server2.paths.config_file.unlink()
     os.mkdir(server2.paths.config_file)
+    partner_scopes = {}
+
+    def at_rollback(event):
+        if event.peer == 'server2' and event.step == 'rollback' and event.state == 'start':
+            with KeaClient(server1.endpoint()) as client:
+                partner_scopes['rollback'] = client.status_get().ha.local.scopes
+
     try:
-        report = rollout(targets(servers, desired_configs(servers, add_timer_and_subnet)), settle_timeout=SETTLE)
+        report = rollout(
+            targets(servers, desired_configs(servers, add_timer_and_subnet)),
+            settle_timeout=SETTLE,
+            handover=handover,
+            progress=at_rollback,
+        )
     finally:
         shutil.rmtree(server2.paths.config_file)
         server2.paths.config_file.write_bytes(saved)
@@ -321,6 +343,14 @@ def test_config_write_failure_rolls_back(kea_lab):
     assert report.peer('server1').outcome is PeerOutcome.NOT_ATTEMPTED
     assert running(server2)['Dhcp4']['renew-timer'] == 900
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+    if handover:
+        steps = [s.name for s in peer2.steps][4:]
+        held = ['hold', 'hooks', 'serving', 'handback', 'release', 'settle']
+        rollback = ['handover', 'rollback', *held, 'resume']
+        assert steps == ['handover', 'drain', 'config-set', *held, 'config-write', *rollback]
+        assert sorted(partner_scopes['rollback']) == ['server1', 'server2']
+        with KeaClient(server1.endpoint()) as client:
+            assert client.status_get().ha.local.scopes == ('server1',)
 
 
 def test_unhealthy_relationship_is_refused_unless_forced(kea_lab):
@@ -433,6 +463,34 @@ def test_push_to_kea_2_6_and_3_0_pairs(kea_lab, kea):
 
 
 @requires_kea('3.0')
+def test_the_reloaded_peer_answers_nothing_until_its_scope_is_handed_back(kea_lab):
+    """Kea 3.0 reports why a server does not answer (`dhcp-state`): the reloaded peer is disabled by a user command
+    from right after its config-set until its partner serves its own scope only, and answers again afterwards."""
+    servers = kea_lab.load_balancing(parameters=FAST, kea='3.0')
+    kea_lab.wait_ha(servers, timeout=SETTLE)
+    by_name = {s.name: s for s in servers}
+    seen = {}
+
+    def disabled_by_user(name):
+        with KeaClient(by_name[name].endpoint()) as client:
+            return client.command('status-get').arguments['dhcp-state']['disabled-by-user']
+
+    def watch(event):
+        if event.peer == 'server2' and event.state == 'ok' and event.step in ('hold', 'handback', 'release'):
+            with KeaClient(by_name['server1'].endpoint()) as client:
+                scopes = client.status_get().ha.local.scopes
+            seen[event.step] = (disabled_by_user('server2'), scopes)
+
+    report = handover_push(servers, watch)
+    assert report.ok, report.summary()
+    assert seen['hold'] == (True, ('server1', 'server2'))
+    assert seen['handback'] == (True, ('server1',))
+    assert seen['release'] == (False, ('server1',))
+    assert not disabled_by_user('server1') and not disabled_by_user('server2')
+    assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
+
+
+@requires_kea('3.0')
 def test_kea_3_0_3_with_dedicated_listeners_gets_no_config_test(kea_lab):
     """On Kea 3.0.0-3.0.3 a config-test followed by a config-set kills the dedicated HA listener for good
     (kea-2.6-3.0-observed.md §4.3): the rollout skips config-test there, and the pair keeps talking through
@@ -501,27 +559,35 @@ def test_push_to_one_relationship_of_a_hub(kea_lab):
 
 
 def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
-    """With `handover`, the partner serves both scopes while a load-balancing peer restarts, then hands back."""
+    """With `handover`, the partner serves both scopes while a load-balancing peer restarts, and hands the peer's
+    scope back as soon as the peer has left waiting and syncing, before it settles: never both serving it."""
     servers = kea_lab.load_balancing(parameters=FAST, backup=True)
     kea_lab.wait_ha(servers, timeout=SETTLE)
     by_name = {s.name: s for s in servers}
     seen = {}
+    at_handback = {}
 
-    def partner_scopes_while_settling(event):
-        if event.step == 'settle' and event.state == 'start' and event.peer in ('server1', 'server2'):
-            partner = by_name['server2' if event.peer == 'server1' else 'server1']
-            with KeaClient(partner.endpoint()) as client:
-                seen[event.peer] = client.status_get().ha.local.scopes
+    def scopes_of(name):
+        with KeaClient(by_name[name].endpoint()) as client:
+            return client.status_get().ha.local
 
-    report = rollout(
-        targets(servers, desired_configs(servers, add_timer_and_subnet)),
-        handover=True,
-        progress=partner_scopes_while_settling,
-        settle_timeout=SETTLE,
-    )
+    def watch(event):
+        if event.peer not in ('server1', 'server2'):
+            return
+        partner = 'server2' if event.peer == 'server1' else 'server1'
+        if event.step == 'hooks' and event.state == 'ok':  # reloaded, still restarting
+            seen[event.peer] = scopes_of(partner).scopes
+        if event.step == 'handback' and event.state == 'ok':
+            at_handback[event.peer] = (scopes_of(partner).scopes, scopes_of(event.peer).state)
+
+    report = handover_push(servers, watch)
     assert report.ok, report.summary()
     assert sorted(seen['server2']) == ['server1', 'server2']
     assert sorted(seen['server1']) == ['server1', 'server2']
+    # When the handback is done the partner serves its own scope only, and the peer has left syncing.
+    assert at_handback['server2'][0] == ('server1',)
+    assert at_handback['server1'][0] == ('server2',)
+    assert {at_handback[p][1] for p in at_handback} <= {'ready', 'load-balancing'}
     assert [s.name for s in report.peer('server2').steps] == [
         'config-get',
         'diff',
@@ -530,11 +596,14 @@ def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
         'handover',
         'drain',
         'config-set',
+        'hold',
         'hooks',
+        'serving',
+        'handback',
+        'release',
         'settle',
         'config-write',
         'resume',
-        'handback',
     ]
     assert 'handover' not in [s.name for s in report.peer('server3').steps]
     kea_lab.wait_ha(servers, timeout=SETTLE)

@@ -30,7 +30,7 @@ from ..detect import Detection, DetectionError, detect, infer_version
 from ..diff import diff_configs
 from ..exceptions import KeaError
 from ..findings import Finding, errors
-from ..ha import ACTIVE_ROLES, HAMode, HARole, KeaVersion
+from ..ha import ACTIVE_ROLES, HAMode, HARole, HAState, KeaVersion
 from ..replicate import ConfigError, config_root
 from ..status import ServerStatus
 from .checks import (
@@ -41,6 +41,7 @@ from .checks import (
     push_rank,
     relationships_disagree,
 )
+from .handover import Handover, handover_for
 from .peer import PeerState, Target, View, relationship_state, settled_text, unsettled
 from .report import PeerOutcome, Progress, ProgressCallback, RolloutReport, Step
 from .runtime import Command, RuntimePlan, runtime_plan
@@ -57,13 +58,20 @@ __all__ = (
 ClientFactory = Callable[[Endpoint], KeaClient]
 
 _HASH_SINCE = KeaVersion(2, 4, 0)
-_LB_ROLES = (HARole.PRIMARY, HARole.SECONDARY)
 _KEA_2_7 = KeaVersion(2, 7, 0)
 _KEA_3_0 = KeaVersion(3, 0, 0)
 #: Seconds a peer that serves no scope any more (its partner serves it) is given to finish the exchanges it has
 #: started before its config-set: an exchange waits for its lease update to reach the partner, and a reload drops
 #: it, leaving the lease on this server only (the lease sync copies the other way).
 _DRAIN_SECONDS = 0.2
+#: Seconds between two polls of a restarting peer whose scope its partner serves: the partner must stop serving it
+#: as soon as the peer may serve it again, or both serve it and can lease one address to two clients.
+_SERVING_POLL = 0.05
+#: The states a restarting peer serves nothing in (`syncing` disables its partner too).
+_RESTARTING = (HAState.WAITING, HAState.SYNCING)
+#: Seconds a held peer's `dhcp-disable` lasts beyond the settle timeout (Kea ends it by itself then, should the
+#: rollout never release it).
+_HOLD_MARGIN = 30
 
 
 class RolloutError(ValueError):
@@ -258,10 +266,10 @@ class _Rollout:
     def reload_interruption(self, peer: PeerState, leases: int | None) -> str:
         """What a reload of `peer` costs its clients, in words."""
         mode, sync = peer.mode, peer.sync_leases
-        partner = self.partner_for_handover(peer)
-        covered = (
-            f'{partner[0].name} serves its scope meanwhile (handed over)' if partner else 'its scope is not served'
-        )
+        handover = handover_for(peer, self.peers) if self.handover else None
+        covered = 'its scope is not served'
+        if handover is not None:
+            covered = f'{handover.partner.name} serves its scope meanwhile (handed over)'
         if mode == HAMode.PASSIVE_BACKUP or peer.role == HARole.BACKUP:
             return f'a restart of HA on this server (about 1 s) with no lease sync; {covered}'
         if sync is False:
@@ -413,39 +421,26 @@ class _Rollout:
         self.record(peer, 'config-write', True, written.text or f'{written.filename}', started)
         return True
 
-    def rollback(self, peer: PeerState) -> None:
+    def rollback(self, peer: PeerState, handover: Handover | None = None) -> None:
         """Set the peer's previous config back and wait for it to recover; outcome ROLLED_BACK or FAILED, and
-        `peer.recovered` once it has settled again."""
+        `peer.recovered` once it has settled again. `handover`: as in `reload`."""
         assert peer.running is not None
         self.emit('rollback', 'start', 'setting its previous config back', peer)
         if not self.set_config(peer, peer.running.config, 'rollback'):
             peer.report.outcome = PeerOutcome.FAILED
             self.fail(peer, 'its previous config could not be set back')
             return
+        if handover is not None:
+            self.hold(handover)
         if not self.check_hooks(peer, peer.running_detection):
             peer.report.outcome = PeerOutcome.FAILED
             self.fail(peer, 'its previous config was set back but its hooks did not load')
             return
         peer.report.outcome = PeerOutcome.ROLLED_BACK
         has_ha = peer.running_detection is not None and peer.running_detection.has_ha
+        if has_ha and handover is not None and self.wait_serving(peer):
+            self.hand_back(handover)
         peer.recovered = not has_ha or not self.wait_settled([peer], lambda p: p.running_views)
-
-    def partner_for_handover(self, peer: PeerState) -> tuple[PeerState, list[str], list[str]] | None:
-        """
-        The partner that can serve this peer's scope while it restarts (handover on), with the scopes it serves
-        meanwhile and afterwards: in load-balancing the other active peer (both scopes, then its own); in
-        hot-standby, for the primary, the standby (the primary's scope, then none).
-        """
-        if not self.handover:
-            return None
-        others = [p for p in self.peers if p is not peer and p.running is not None]
-        if peer.mode == HAMode.LOAD_BALANCING and peer.role in _LB_ROLES:
-            partner = next((p for p in others if p.role in _LB_ROLES), None)
-            return (partner, [partner.name, peer.name], [partner.name]) if partner else None
-        if peer.mode == HAMode.HOT_STANDBY and peer.role == HARole.PRIMARY:
-            partner = next((p for p in others if p.role == HARole.STANDBY), None)
-            return (partner, [peer.name], []) if partner else None
-        return None
 
     def set_scopes(self, partner: PeerState, scopes: list[str], step: str, for_peer: PeerState) -> bool:
         started = time.monotonic()
@@ -458,39 +453,105 @@ class _Rollout:
         self.record(for_peer, step, True, f'{partner.name} serves {served} ({text})', started)
         return True
 
+    def hold(self, handover: Handover) -> bool:
+        """Keep the reloaded peer from answering anything (`dhcp-disable`, for at most the settle timeout and a
+        margin) until its partner has stopped serving its scope: right after the reload, while the peer still
+        waits for its first heartbeat. Otherwise the peer serves its scope the moment it reaches its operational
+        state, while the partner still does, and both lease from one pool."""
+        peer = handover.peer
+        started = time.monotonic()
+        seconds = int(self.settle_timeout) + _HOLD_MARGIN
+        try:
+            text = peer.client.command('dhcp-disable', {'max-period': seconds}).text
+        except KeaError as exc:
+            self.record(peer, 'hold', False, f'dhcp-disable: {exc}', started)
+            return False
+        handover.held = True
+        self.record(peer, 'hold', True, f'answers nothing until the handback ({text})', started)
+        return True
+
+    def hand_back(self, handover: Handover) -> bool:
+        """The partner serves its own scope again, then the peer is released (`dhcp-enable`) to serve its own."""
+        peer, partner = handover.peer, handover.partner
+        handover.handed_back = self.set_scopes(partner, handover.after, 'handback', peer)
+        if not handover.held:
+            return handover.handed_back
+        started = time.monotonic()
+        try:
+            text = peer.client.command('dhcp-enable').text
+        except KeaError as exc:
+            self.record(peer, 'release', False, f'dhcp-enable: {exc}', started)
+            return False
+        handover.held = False
+        self.record(peer, 'release', True, text or 'answers again', started)
+        return handover.handed_back
+
+    def wait_serving(self, peer: PeerState) -> bool:
+        """Poll the restarted peer closely until it has left `waiting` and `syncing` (False when it has not within
+        the settle timeout): from then on it may serve its own scope again (entering its operational state resets
+        the scopes it serves), so its partner must stop serving that scope before the peer settles."""
+        started = time.monotonic()
+        deadline = started + self.settle_timeout
+        last = 'no answer'
+        while True:
+            status = self.statuses([peer])[0]
+            if isinstance(status, str):
+                last = f'status-get failed: {status}'
+            else:
+                state = relationship_state(status, peer.name)
+                if state is not None and state not in _RESTARTING:
+                    self.record(peer, 'serving', True, f'HA state {state}: may serve its scope', started)
+                    return True
+                last = f'HA state is {state}'
+            if time.monotonic() >= deadline:
+                text = f'still restarting after {self.settle_timeout:g} s: {last}'
+                self.record(peer, 'serving', False, text, started)
+                return False
+            time.sleep(_SERVING_POLL)
+
     def push_one(self, peer: PeerState) -> bool:
         """config-set, hooks, settle, config-write on one peer; rolled back on failure.
 
         With `handover`, its partner first takes this peer's scope (`ha-scopes`), then the peer stops serving
-        (`drain`: `ha-scopes []`, and a pause for the exchanges it started to finish); afterwards the peer serves
-        its own scope again (`resume`; a reload resets it anyway) and the partner hands it back, also when the
-        push failed and the peer was rolled back; a peer that did not recover leaves its scope with the partner
-        (procedure D of kea-zero-loss-push-observed.md, with the drain).
+        (`drain`: `ha-scopes []`, and a pause for the exchanges it started to finish). Right after the reload the
+        peer is held (`dhcp-disable`); as soon as it has left `waiting` and `syncing` (`serving`) the partner
+        hands the scope back and the peer is released (`dhcp-enable`), before the peer settles: the two never
+        serve one scope together. A failure rolls the peer back the same way (the partner takes the scope again
+        if it had handed it back). Last the peer is told to serve its own scope (`resume`: a reload resets it
+        anyway, a failed config-set may not have). A peer that did not recover leaves its scope with the partner
+        (procedure D of kea-zero-loss-push-observed.md, with the drain, the hold and the early handback).
         """
-        handover = self.partner_for_handover(peer)
-        if handover is not None:
-            partner, during, after = handover
-            if not self.set_scopes(partner, during, 'handover', peer):
-                self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
-                return False
-            if not self.set_scopes(peer, [], 'drain', peer):
-                self.fail(peer, f'the drain failed: {peer.report.steps[-1].text}')
-                self.set_scopes(partner, after, 'handback', peer)
-                return False
-            time.sleep(_DRAIN_SECONDS)
-        ok = self.push_steps(peer)
-        if handover is not None:
-            partner, during, after = handover
+        handover = handover_for(peer, self.peers) if self.handover else None
+        if handover is None:
+            return self.push_steps(peer)
+        partner, during = handover.partner, handover.during
+        if not self.set_scopes(partner, during, 'handover', peer):
+            self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
+            return False
+        if not self.set_scopes(peer, [], 'drain', peer):
+            self.fail(peer, f'the drain failed: {peer.report.steps[-1].text}')
+            self.set_scopes(partner, handover.after, 'handback', peer)
+            return False
+        time.sleep(_DRAIN_SECONDS)
+        ok = self.reload(peer, handover)
+        if not ok:
+            if handover.handed_back and self.set_scopes(partner, during, 'handover', peer):
+                handover.handed_back = False  # the rollback reloads the peer again: its partner serves meanwhile
+            self.rollback(peer, None if handover.handed_back else handover)
+        if not handover.handed_back:
             if not ok and not peer.recovered:
                 # Its clients have nobody else: the partner keeps serving them (it also would in partner-down).
                 text = f'{partner.name} keeps serving {", ".join(during)}: {peer.name} did not recover'
                 self.record(peer, 'handback', False, text, time.monotonic())
                 return False
-            resumed = self.set_scopes(peer, [peer.name], 'resume', peer)
-            handed = self.set_scopes(partner, after, 'handback', peer)
-            if ok and not (resumed and handed):
-                self.fail(peer, f'the scope handback failed: {peer.report.steps[-1].text}')
-                return False
+            self.hand_back(handover)
+        elif handover.held:
+            self.hand_back(handover)
+        resumed = self.set_scopes(peer, [peer.name], 'resume', peer)
+        if ok and not (resumed and handover.handed_back and not handover.held):
+            failed = next(s for s in reversed(peer.report.steps) if not s.ok)
+            self.fail(peer, f'the scope handback failed: {failed.text}')
+            return False
         return ok
 
     def push_runtime(self, peer: PeerState) -> bool:
@@ -571,22 +632,36 @@ class _Rollout:
         peer.recovered = True
 
     def push_steps(self, peer: PeerState) -> bool:
+        """`reload` the peer; a failure sets its previous config back."""
+        if self.reload(peer):
+            return True
+        self.rollback(peer)
+        return False
+
+    def reload(self, peer: PeerState, handover: Handover | None = None) -> bool:
+        """config-set, hooks, settle, config-write; False at the first that fails (the caller rolls back).
+        With a `handover`, the peer is held right after the config-set, and its scope handed back as soon as it
+        may serve again, before it settles."""
         if not self.set_config(peer, peer.target.desired, 'config-set'):
             self.fail(peer, f'config-set failed: {peer.report.steps[-1].text}')
-            self.rollback(peer)
+            return False
+        if handover is not None and not self.hold(handover):
+            self.fail(peer, f'the hold failed: {peer.report.steps[-1].text}')
             return False
         if not self.check_hooks(peer, peer.desired_detection):
             self.fail(peer, peer.report.steps[-1].text)
-            self.rollback(peer)
             return False
         if peer.desired_detection is not None and peer.desired_detection.has_ha:
+            if handover is not None:
+                if not self.wait_serving(peer):
+                    self.fail(peer, f'HA did not restart: {peer.report.steps[-1].text}')
+                    return False
+                self.hand_back(handover)
             if self.wait_settled([peer], lambda p: p.desired_views):
                 self.fail(peer, f'HA did not settle: {peer.report.steps[-1].text}')
-                self.rollback(peer)
                 return False
         if self.write and not self.write_config(peer):
             self.fail(peer, f'config-write failed: {peer.report.steps[-1].text}')
-            self.rollback(peer)
             return False
         peer.report.outcome = PeerOutcome.PUSHED
         return True

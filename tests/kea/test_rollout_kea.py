@@ -231,7 +231,7 @@ def test_a_config_that_breaks_the_hooks_at_load_is_rolled_back(kea_lab, handover
     steps = ['config-get', 'diff', 'method', 'config-test', 'config-set', 'rollback', 'hooks', 'settle']
     if handover:
         # server1 served both scopes meanwhile, and gave server2's back once server2 had recovered.
-        steps = [*steps[:4], 'handover', 'drain', 'config-set', 'rollback', 'hold', 'hooks', 'serving', 'handback']
+        steps = [*steps[:4], 'drain', 'handover', 'config-set', 'rollback', 'hold', 'hooks', 'serving', 'handback']
         steps += ['release', 'settle', 'resume']
     assert [s.name for s in peer2.steps] == steps
     assert all(s.ok for s in peer2.steps if s.name != 'config-set')
@@ -347,7 +347,7 @@ def test_config_write_failure_rolls_back(kea_lab, handover):
         steps = [s.name for s in peer2.steps][4:]
         held = ['hold', 'hooks', 'serving', 'handback', 'release', 'settle']
         rollback = ['handover', 'rollback', *held, 'resume']
-        assert steps == ['handover', 'drain', 'config-set', *held, 'config-write', *rollback]
+        assert steps == ['drain', 'handover', 'config-set', *held, 'config-write', *rollback]
         assert sorted(partner_scopes['rollback']) == ['server1', 'server2']
         with KeaClient(server1.endpoint()) as client:
             assert client.status_get().ha.local.scopes == ('server1',)
@@ -593,8 +593,8 @@ def test_scope_handover_keeps_the_restarting_peers_scope_served(kea_lab):
         'diff',
         'method',
         'config-test',
-        'handover',
         'drain',
+        'handover',
         'config-set',
         'hold',
         'hooks',

@@ -168,7 +168,7 @@ def test_scopes_are_handed_back_after_a_failed_push(kea_lab):
     secondary = report.peer('server2')
     assert secondary.outcome is PeerOutcome.ROLLED_BACK, report.summary()
     steps = [s.name for s in secondary.steps]
-    assert steps.index('handover') < steps.index('drain') < steps.index('config-set') < steps.index('handback')
+    assert steps.index('drain') < steps.index('handover') < steps.index('config-set') < steps.index('handback')
     assert kea_lab.wait_ha(servers, timeout=SETTLE) == {'server1': 'load-balancing', 'server2': 'load-balancing'}
     with KeaClient(servers[0].endpoint()) as client:
         assert client.status_get().relationships[0].local.scopes == ('server1',)

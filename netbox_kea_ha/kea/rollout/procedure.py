@@ -512,8 +512,8 @@ class _Rollout:
     def push_one(self, peer: PeerState) -> bool:
         """config-set, hooks, settle, config-write on one peer; rolled back on failure.
 
-        With `handover`, its partner first takes this peer's scope (`ha-scopes`), then the peer stops serving
-        (`drain`: `ha-scopes []`, and a pause for the exchanges it started to finish). Right after the reload the
+        With `handover`, the peer stops serving (`drain`: `ha-scopes []`), then its partner takes the peer's scope
+        (`ha-scopes`), and a pause lets the exchanges the peer started finish. Right after the reload the
         peer is held (`dhcp-disable`); as soon as it has left `waiting` and `syncing` (`serving`) the partner
         hands the scope back and the peer is released (`dhcp-enable`), before the peer settles: the two never
         serve one scope together. A failure rolls the peer back the same way (the partner takes the scope again
@@ -525,12 +525,13 @@ class _Rollout:
         if handover is None:
             return self.push_steps(peer)
         partner, during = handover.partner, handover.during
-        if not self.set_scopes(partner, during, 'handover', peer):
-            self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
-            return False
+        # The peer stops first, then the partner starts: never both serving the scope, even for a round trip.
         if not self.set_scopes(peer, [], 'drain', peer):
             self.fail(peer, f'the drain failed: {peer.report.steps[-1].text}')
-            self.set_scopes(partner, handover.after, 'handback', peer)
+            return False
+        if not self.set_scopes(partner, during, 'handover', peer):
+            self.fail(peer, f'the scope handover failed: {peer.report.steps[-1].text}')
+            self.set_scopes(peer, [peer.name], 'resume', peer)
             return False
         time.sleep(_DRAIN_SECONDS)
         ok = self.reload(peer, handover)

@@ -243,12 +243,15 @@ def _sources(servers: Iterable[KeaServer], timeout: float) -> list[_Source]:
 
 
 def _ask_now[T](
-    sources: Sequence[_Source], call: Callable[[KeaClient], T], timeout: float, answered: _Answered
+    servers: Sequence[KeaServer], call: Callable[[KeaClient], T], timeout: float, answered: _Answered
 ) -> tuple[KeaServer, T] | None:
-    """`_ask` without an event loop (one server at a time anyway): the usual look-up, one round trip."""
-    for server, endpoint in sources:
-        if isinstance(endpoint, EndpointError):
-            answered.unanswered.append(str(endpoint))
+    """`_ask` without an event loop (one server at a time anyway): the usual look-up, one round trip. A server's
+    endpoint (its password read) is built only when it is asked."""
+    for server in servers:
+        try:
+            endpoint = server_endpoint(server, timeout=timeout)
+        except EndpointError as exc:
+            answered.unanswered.append(str(exc))
             continue
         try:
             with KeaClient(endpoint) as kea:
@@ -354,14 +357,14 @@ def search_leases(
     value = normalise_value(key, value, family)
     limit = _limit(limit)
     seconds = _timeout(timeout)
-    servers = _sources(found_servers, seconds)
     search = LeaseSearch(key=key, value=value)
     if not compare:
-        found_now = _ask_now(servers, lambda kea: _find_now(kea, key, value, family, limit), seconds, search)
+        found_now = _ask_now(found_servers, lambda kea: _find_now(kea, key, value, family, limit), seconds, search)
         if found_now is None:
             raise _none_answered(target, search)
         search.leases = found_now[1]
         return search
+    servers = _sources(found_servers, seconds)
 
     async def run() -> None:
         found = await _ask(servers, lambda kea: _find(kea, key, value, family, limit), seconds, search)
@@ -469,17 +472,17 @@ def subnet_page(
     limit = _limit(limit)
     seconds = _timeout(timeout)
     result = SubnetPage(prefix=prefix, limit=limit)
-    sources = _sources(found_servers, seconds)
     network = ipaddress.ip_network(prefix)
     if not compare:
         first = start if start is not None else subnet_page_start(prefix)
         found_now = _ask_now(
-            sources, lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network), seconds, result
+            found_servers, lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network), seconds, result
         )
         if found_now is None:
             raise _none_answered(target, result)
         result.leases, result.next_from = found_now[1].leases, found_now[1].next_from
         return result
+    sources = _sources(found_servers, seconds)
 
     async def run() -> None:
         found = await _ask(sources, lambda kea: _subnet_page(kea, prefix, start, limit, family), seconds, result)
@@ -614,9 +617,7 @@ def export_leases(
     result = LeaseExport(prefix=str(network) if network else None)
     seconds = float(get_setting('request_timeout'))
     start = subnet_page_start(str(network)) if network else None
-    first = _ask_now(
-        _sources(servers, seconds), lambda kea: kea.lease_get_page(start, page_size, family=family), seconds, result
-    )
+    first = _ask_now(servers, lambda kea: kea.lease_get_page(start, page_size, family=family), seconds, result)
     if first is None:
         raise _none_answered(target, result)
     source, page = first
@@ -749,7 +750,7 @@ def utilisation(target: Target, *, count_pages: int = 1, timeout: float | None =
         _count_pools(kea, family, count_pages, pools)
         return stats, 'stat_cmds', True, pools.stats()
 
-    found = _ask_now(_sources(servers, seconds), read, seconds, result)
+    found = _ask_now(servers, read, seconds, result)
     if found is None:
         raise _none_answered(target, result)
     result.subnets, result.method, result.complete, result.pools = found[1]

@@ -62,6 +62,9 @@ __all__ = (
     'family_of',
     'lease_sources',
     'normalise_value',
+    'prepare_search',
+    'prepare_subnet_page',
+    'prepare_utilisation',
     'search_leases',
     'subnet_page',
     'utilisation',
@@ -243,15 +246,13 @@ def _sources(servers: Iterable[KeaServer], timeout: float) -> list[_Source]:
 
 
 def _ask_now[T](
-    servers: Sequence[KeaServer], call: Callable[[KeaClient], T], timeout: float, answered: _Answered
+    sources: Sequence[_Source], call: Callable[[KeaClient], T], timeout: float, answered: _Answered
 ) -> tuple[KeaServer, T] | None:
-    """`_ask` without an event loop (one server at a time anyway): the usual look-up, one round trip. A server's
-    endpoint (its password read) is built only when it is asked."""
-    for server in servers:
-        try:
-            endpoint = server_endpoint(server, timeout=timeout)
-        except EndpointError as exc:
-            answered.unanswered.append(str(exc))
+    """`_ask` without an event loop (one server at a time anyway): the usual look-up, one round trip. Touches no
+    database (the endpoints are built before), so it may run in another thread."""
+    for server, endpoint in sources:
+        if isinstance(endpoint, EndpointError):
+            answered.unanswered.append(str(endpoint))
             continue
         try:
             with KeaClient(endpoint) as kea:
@@ -338,7 +339,14 @@ async def _find(kea: AsyncKeaClient, key: str, value: str, family: int, limit: i
     return await kea.leases_by(LeaseKey(key), value, family=family)
 
 
-def search_leases(
+def search_leases(target: Target, key: str, value: str, **options: Any) -> LeaseSearch:
+    """Search the leases of a relationship (or server) by `key` (SEARCH_KEYS), from the first server that answers;
+    `compare=True`: ask the other peers too and list the differences; `limit`, `timeout` (`prepare_search`).
+    ValueError for a bad key or value, LeaseLookupError when no server answers."""
+    return prepare_search(target, key, value, **options)()
+
+
+def prepare_search(
     target: Target,
     key: str,
     value: str,
@@ -346,10 +354,10 @@ def search_leases(
     compare: bool = False,
     limit: int = DEFAULT_PAGE_SIZE,
     timeout: float | None = None,
-) -> LeaseSearch:
-    """Search the leases of a relationship (or server) by `key` (SEARCH_KEYS), from the first server that answers;
-    `compare`: ask the other peers too and list the differences. ValueError for a bad key or value,
-    LeaseLookupError when no server answers."""
+) -> Callable[[], LeaseSearch]:
+    """`search_leases` in two halves: the checks and the database reads now (ValueError here), the Kea requests in
+    the function returned (LeaseLookupError there). That function touches no database: a view may run it in
+    another thread while it renders the page."""
     found_servers = lease_sources(target)
     family = _family(target, found_servers)
     if key not in SEARCH_KEYS[family]:
@@ -357,27 +365,52 @@ def search_leases(
     value = normalise_value(key, value, family)
     limit = _limit(limit)
     seconds = _timeout(timeout)
-    search = LeaseSearch(key=key, value=value)
-    if not compare:
-        found_now = _ask_now(found_servers, lambda kea: _find_now(kea, key, value, family, limit), seconds, search)
+    servers = _sources(found_servers, seconds)
+
+    def now() -> LeaseSearch:
+        search = LeaseSearch(key=key, value=value)
+        found_now = _ask_now(servers, lambda kea: _find_now(kea, key, value, family, limit), seconds, search)
         if found_now is None:
             raise _none_answered(target, search)
         search.leases = found_now[1]
         return search
-    servers = _sources(found_servers, seconds)
 
-    async def run() -> None:
-        found = await _ask(servers, lambda kea: _find(kea, key, value, family, limit), seconds, search)
+    def compared() -> LeaseSearch:
+        search = LeaseSearch(key=key, value=value)
+        fetch = lambda kea: _find(kea, key, value, family, limit)  # noqa: E731
+        cut = limit if key == 'subnet' else None
+        search.leases = _ask_and_compare(target, servers, fetch, lambda leases: leases, search, cut, seconds)
+        return search
+
+    return compared if compare else now
+
+
+def _ask_and_compare[T](
+    target: Target,
+    sources: Sequence[_Source],
+    fetch: Callable[[AsyncKeaClient], Awaitable[T]],
+    leases_of: Callable[[T], tuple[Lease, ...]],
+    result: _Compared,
+    limit: int | None,
+    seconds: float,
+) -> T:
+    """Ask the servers in turn until one answers `fetch`, then every other peer the same, concurrently; the first
+    answer (the differences and who was compared are noted on `result`)."""
+
+    async def run() -> T:
+        found = await _ask(sources, fetch, seconds, result)
         if found is None:
-            raise _none_answered(target, search)
-        source, search.leases = found
-        if compare:
-            partners = [s for s in servers if s[0].pk != source.pk]
-            fetch = lambda kea: _find(kea, key, value, family, limit)  # noqa: E731
-            await _compare(partners, fetch, search, search.leases, limit if key == 'subnet' else None, seconds)
+            raise _none_answered(target, result)
+        source, value = found
+        partners = [s for s in sources if s[0].pk != source.pk]
 
-    gather_sync(run())
-    return search
+        async def partner_leases(kea: AsyncKeaClient) -> tuple[Lease, ...]:
+            return leases_of(await fetch(kea))
+
+        await _compare(partners, partner_leases, result, leases_of(value), limit, seconds)
+        return value
+
+    return gather_sync(run())
 
 
 async def _compare(
@@ -450,7 +483,14 @@ def _cut(page: LeasePage, network: ipaddress.IPv4Network | ipaddress.IPv6Network
     return LeasePage(inside, page.limit, None if beyond else page.next_from)
 
 
-def subnet_page(
+def subnet_page(target: Target, prefix: str, **options: Any) -> SubnetPage:
+    """One page (at most `limit` leases, one Kea request) of the leases in subnet `prefix`, after address `start`
+    (None: from the subnet's start), from the first server that answers; `compare=True`: the same page of every
+    other peer too, and the differences where both pages cover the addresses (`prepare_subnet_page`)."""
+    return prepare_subnet_page(target, prefix, **options)()
+
+
+def prepare_subnet_page(
     target: Target,
     prefix: str,
     *,
@@ -458,10 +498,8 @@ def subnet_page(
     limit: int = DEFAULT_PAGE_SIZE,
     compare: bool = False,
     timeout: float | None = None,
-) -> SubnetPage:
-    """One page (at most `limit` leases, one Kea request) of the leases in subnet `prefix`, after address `start`
-    (None: from the subnet's start), from the first server that answers; `compare`: the same page of every other
-    peer too, and the differences where both pages cover the addresses."""
+) -> Callable[[], SubnetPage]:
+    """`subnet_page` in two halves, as `prepare_search`."""
     found_servers = lease_sources(target)
     family = _family(target, found_servers)
     prefix = normalise_value('subnet', prefix, family)
@@ -471,35 +509,28 @@ def subnet_page(
             raise ValueError(f'{start} is not in {prefix}')
     limit = _limit(limit)
     seconds = _timeout(timeout)
-    result = SubnetPage(prefix=prefix, limit=limit)
+    sources = _sources(found_servers, seconds)
     network = ipaddress.ip_network(prefix)
-    if not compare:
+
+    def now() -> SubnetPage:
+        result = SubnetPage(prefix=prefix, limit=limit)
         first = start if start is not None else subnet_page_start(prefix)
         found_now = _ask_now(
-            found_servers, lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network), seconds, result
+            sources, lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network), seconds, result
         )
         if found_now is None:
             raise _none_answered(target, result)
         result.leases, result.next_from = found_now[1].leases, found_now[1].next_from
         return result
-    sources = _sources(found_servers, seconds)
 
-    async def run() -> None:
-        found = await _ask(sources, lambda kea: _subnet_page(kea, prefix, start, limit, family), seconds, result)
-        if found is None:
-            raise _none_answered(target, result)
-        source, page = found
+    def compared() -> SubnetPage:
+        result = SubnetPage(prefix=prefix, limit=limit)
+        fetch = lambda kea: _subnet_page(kea, prefix, start, limit, family)  # noqa: E731
+        page = _ask_and_compare(target, sources, fetch, lambda page: page.leases, result, limit, seconds)
         result.leases, result.next_from = page.leases, page.next_from
-        if compare:
-            partners = [s for s in sources if s[0].pk != source.pk]
+        return result
 
-            async def fetch(kea: AsyncKeaClient) -> tuple[Lease, ...]:
-                return (await _subnet_page(kea, prefix, start, limit, family)).leases
-
-            await _compare(partners, fetch, result, page.leases, limit, seconds)
-
-    gather_sync(run())
-    return result
+    return compared if compare else now
 
 
 # --- who holds an address --------------------------------------------------------------------------------------
@@ -617,7 +648,9 @@ def export_leases(
     result = LeaseExport(prefix=str(network) if network else None)
     seconds = float(get_setting('request_timeout'))
     start = subnet_page_start(str(network)) if network else None
-    first = _ask_now(servers, lambda kea: kea.lease_get_page(start, page_size, family=family), seconds, result)
+    first = _ask_now(
+        _sources(servers, seconds), lambda kea: kea.lease_get_page(start, page_size, family=family), seconds, result
+    )
     if first is None:
         raise _none_answered(target, result)
     source, page = first
@@ -735,10 +768,17 @@ def utilisation(target: Target, *, count_pages: int = 1, timeout: float | None =
     server's running config): always counted (no Kea version counts per pool reliably, kea/pool_use.py). Counting
     reads at most `count_pages` pages of COUNT_PAGE leases in all (a web request: 1; a job: more); what the pages
     did not reach is marked incomplete (lower bounds)."""
+    return prepare_utilisation(target, count_pages=count_pages, timeout=timeout)()
+
+
+def prepare_utilisation(
+    target: Target, *, count_pages: int = 1, timeout: float | None = None
+) -> Callable[[], Utilisation]:
+    """`utilisation` in two halves, as `prepare_search`."""
     servers = lease_sources(target)
     family = _family(target, servers)
     seconds = _timeout(timeout)
-    result = Utilisation()
+    sources = _sources(servers, seconds)
 
     def read(kea: KeaClient) -> tuple[tuple[SubnetStats, ...], str, bool, tuple[PoolStats, ...]]:
         pools = PoolCounter(pool_ranges(kea.config_get().config))
@@ -750,8 +790,12 @@ def utilisation(target: Target, *, count_pages: int = 1, timeout: float | None =
         _count_pools(kea, family, count_pages, pools)
         return stats, 'stat_cmds', True, pools.stats()
 
-    found = _ask_now(servers, read, seconds, result)
-    if found is None:
-        raise _none_answered(target, result)
-    result.subnets, result.method, result.complete, result.pools = found[1]
-    return result
+    def now() -> Utilisation:
+        result = Utilisation()
+        found = _ask_now(sources, read, seconds, result)
+        if found is None:
+            raise _none_answered(target, result)
+        result.subnets, result.method, result.complete, result.pools = found[1]
+        return result
+
+    return now

@@ -8,11 +8,13 @@ the object (and `view`); the delete needs `delete_lease` on the relationship. No
 errors name servers and reasons only.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
@@ -38,9 +40,9 @@ from ..services.leases import (
     delete_lease,
     export_file,
     family_of,
-    search_leases,
-    subnet_page,
-    utilisation,
+    prepare_search,
+    prepare_subnet_page,
+    prepare_utilisation,
     who_holds,
 )
 from ..tables.leases import LeaseTable, PoolUtilisationTable, UtilisationTable, delete_url, lease_rows, leases_csv
@@ -56,6 +58,9 @@ __all__ = (
 
 #: Relationships the "who holds this address" panel asks at most (concurrently); beyond that it says so.
 WHO_HOLDS_MAX = 16
+#: Threads that ask Kea while the tab around the answer is rendered (the Kea half of a look-up touches no database).
+_ASKING = ThreadPoolExecutor(max_workers=8, thread_name_prefix='kea-ha-leases')
+RESULTS_TEMPLATE = 'netbox_kea_ha/inc/leases_results.html'
 
 _KEY_LABELS = {
     'ip-address': _('IP address'),
@@ -85,27 +90,48 @@ class _LeasesTab(generic.ObjectView):
         return f'netbox_kea_ha.leases_{self.queryset.model._meta.model_name}'
 
     def get(self, request, **kwargs):
-        """The tab (or `?export=csv`: the page shown, as CSV)."""
+        """The tab (or `?export=csv`: the page shown, as CSV). On the whole tab, Kea is asked in another thread while
+        NetBox renders the page around the results, which wait for the answer where they stand."""
         instance = get_object_or_404(self.queryset.restrict(request.user, 'view'), **kwargs)
         context = self.leases_context(request, instance)
-        if request.GET.get('export') == 'csv' and context['leases'] is not None:
+        fetch = context.pop('fetch')
+        export = request.GET.get('export') == 'csv'
+        if fetch is not None and not export and not htmx_partial(request):
+            asked = _ASKING.submit(fetch)
+            context['results'] = _Results(lambda: self.results(request, instance, context, asked.result))
+            actions = self.get_permitted_actions(request.user, model=instance)
+            return render(
+                request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
+            )
+        if fetch is not None:
+            self.answer(request, instance, context, fetch)
+        if export and context['leases'] is not None:
             response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
             response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
             return response
         if htmx_partial(request):
             # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
-            return render(request, 'netbox_kea_ha/inc/leases_results.html', {'object': instance, **context})
+            return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
+        context['results'] = _Results(
+            lambda: render_to_string(RESULTS_TEMPLATE, {'object': instance, **context}, request)
+        )
         actions = self.get_permitted_actions(request.user, model=instance)
         return render(
             request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
         )
+
+    def results(self, request, instance, context, answer):
+        """The results part, once `answer()` (the look-up's Kea half) has answered."""
+        self.answer(request, instance, context, answer)
+        return render_to_string(RESULTS_TEMPLATE, {'object': instance, **context}, request)
 
     def deletes(self, request, instance):
         """The delete view's URL when the user may delete this object's leases, else None."""
         return
 
     def leases_context(self, request, instance):
-        """What the template shows: the form's values, the result (search, page or utilisation), errors."""
+        """What the template shows: the form's values, errors, and `fetch`: the Kea half of the look-up (search,
+        page or utilisation; None after a bad value), which `answer` turns into the results."""
         family = family_of(instance)
         params = request.GET
         key = params.get('key') or 'ip-address'
@@ -128,44 +154,62 @@ class _LeasesTab(generic.ObjectView):
             'utilisation': None,
             'utilisation_table': None,
             'pool_table': None,
+            'fetch': None,
         }
         try:
             if value and key == 'subnet':
-                answered = subnet_page(
-                    instance, value, start=params.get('from') or None, limit=per_page, compare=compare
-                )
-                context['differences'] = answered.differences
-                if answered.next_from:
-                    query = params.copy()
-                    query['from'] = answered.next_from
-                    query.pop('export', None)
-                    context['next_url'] = '?' + query.urlencode()
+                start = params.get('from') or None
+                context['fetch'] = prepare_subnet_page(instance, value, start=start, limit=per_page, compare=compare)
             elif value:
-                answered = search_leases(instance, key, value, compare=compare, limit=per_page)
-                context['differences'] = answered.differences
+                context['fetch'] = prepare_search(instance, key, value, compare=compare, limit=per_page)
             else:
-                answered = utilisation(instance)
-                table = UtilisationTable([s.as_dict() for s in answered.subnets])
-                RequestConfig(request, paginate=False).configure(table)
-                pools = PoolUtilisationTable([p.as_dict() for p in answered.pools], prefix='pools_')
-                RequestConfig(request, paginate=False).configure(pools)
-                context['utilisation'], context['utilisation_table'] = answered, table
-                context['pool_table'] = pools
+                context['fetch'] = prepare_utilisation(instance)
         except ValueError as exc:
             context['error'] = str(exc)
-            return context
+        return context
+
+    def answer(self, request, instance, context, fetch):
+        """Fill the context with what `fetch()` answered (or why no server did)."""
+        try:
+            answered = fetch()
         except LeaseLookupError as exc:
             context['error'] = str(exc)
-            return context
+            return
+        params = request.GET
         context['answered'] = answered
-        if value:
-            context['leases'] = answered.leases
-            rows = lease_rows(answered.leases, answered.source)
-            context['table'] = LeaseTable(rows, query=params, delete_url=self.deletes(request, instance))
-            export = params.copy()
-            export['export'] = 'csv'
-            context['export_url'] = '?' + export.urlencode()
-        return context
+        if not context['q']:
+            table = UtilisationTable([s.as_dict() for s in answered.subnets])
+            RequestConfig(request, paginate=False).configure(table)
+            pools = PoolUtilisationTable([p.as_dict() for p in answered.pools], prefix='pools_')
+            RequestConfig(request, paginate=False).configure(pools)
+            context['utilisation'], context['utilisation_table'] = answered, table
+            context['pool_table'] = pools
+            return
+        context['differences'] = answered.differences
+        if context['key'] == 'subnet' and answered.next_from:
+            query = params.copy()
+            query['from'] = answered.next_from
+            query.pop('export', None)
+            context['next_url'] = '?' + query.urlencode()
+        context['leases'] = answered.leases
+        rows = lease_rows(answered.leases, answered.source)
+        context['table'] = LeaseTable(rows, query=params, delete_url=self.deletes(request, instance))
+        export = params.copy()
+        export['export'] = 'csv'
+        context['export_url'] = '?' + export.urlencode()
+
+
+class _Results:
+    """The results part of the tab, rendered when the template reaches it (`{{ results }}`)."""
+
+    def __init__(self, render_results):
+        self.render_results = render_results
+
+    def __html__(self):
+        return self.render_results()
+
+    def __str__(self):
+        return self.__html__()
 
 
 @register_model_view(HARelationship, 'leases', path='leases')

@@ -168,7 +168,7 @@ class LeaseTable:
                 escape(row['hostname']),
                 escape('' if row['subnet_id'] is None else row['subnet_id']),
                 escape(row['state']),
-                row['expires'].astimezone(zone).strftime('%Y-%m-%d %H:%M:%S') if row['expires'] else '',
+                row['expires'].astimezone(zone).isoformat(' ', 'seconds')[:19] if row['expires'] else '',
                 escape('' if row['valid_lft'] is None else row['valid_lft']),
             ]
             out.append('<tr><td>' + '</td><td>'.join(cells) + '</td>')

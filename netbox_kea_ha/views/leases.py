@@ -16,6 +16,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 from django_tables2 import RequestConfig
@@ -91,38 +93,32 @@ class _LeasesTab(generic.ObjectView):
 
     def get(self, request, **kwargs):
         """The tab (or `?export=csv`: the page shown, as CSV). On the whole tab, Kea is asked in another thread while
-        NetBox renders the page around the results, which wait for the answer where they stand."""
+        NetBox renders the page around the results, which wait for the answer where they stand (`{{ results }}`)."""
         instance = get_object_or_404(self.queryset.restrict(request.user, 'view'), **kwargs)
         context = self.leases_context(request, instance)
         fetch = context.pop('fetch')
-        export = request.GET.get('export') == 'csv'
-        if fetch is not None and not export and not htmx_partial(request):
-            asked = _ASKING.submit(fetch)
-            context['results'] = _Results(lambda: self.results(request, instance, context, asked.result))
-            actions = self.get_permitted_actions(request.user, model=instance)
-            return render(
-                request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
-            )
-        if fetch is not None:
+        export, partial = request.GET.get('export') == 'csv', htmx_partial(request)
+        if fetch is not None and (export or partial):
             self.answer(request, instance, context, fetch)
+            fetch = None
         if export and context['leases'] is not None:
             response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
             response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
             return response
-        if htmx_partial(request):
+        if partial:
             # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
             return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
-        context['results'] = _Results(
-            lambda: render_to_string(RESULTS_TEMPLATE, {'object': instance, **context}, request)
-        )
+        answer = _ASKING.submit(fetch).result if fetch is not None else None
+        context['results'] = lazy(lambda: self.results(request, instance, context, answer), SafeString)()
         actions = self.get_permitted_actions(request.user, model=instance)
         return render(
             request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
         )
 
     def results(self, request, instance, context, answer):
-        """The results part, once `answer()` (the look-up's Kea half) has answered."""
-        self.answer(request, instance, context, answer)
+        """The results part, once `answer()` (the look-up's Kea half, if any is left) has answered."""
+        if answer is not None:
+            self.answer(request, instance, context, answer)
         return render_to_string(RESULTS_TEMPLATE, {'object': instance, **context}, request)
 
     def deletes(self, request, instance):
@@ -197,19 +193,6 @@ class _LeasesTab(generic.ObjectView):
         export = params.copy()
         export['export'] = 'csv'
         context['export_url'] = '?' + export.urlencode()
-
-
-class _Results:
-    """The results part of the tab, rendered when the template reaches it (`{{ results }}`)."""
-
-    def __init__(self, render_results):
-        self.render_results = render_results
-
-    def __html__(self):
-        return self.render_results()
-
-    def __str__(self):
-        return self.__html__()
 
 
 @register_model_view(HARelationship, 'leases', path='leases')

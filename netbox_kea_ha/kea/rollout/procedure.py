@@ -470,21 +470,22 @@ class _Rollout:
         self.record(peer, 'hold', True, f'answers nothing until the handback ({text})', started)
         return True
 
-    def hand_back(self, handover: Handover) -> bool:
-        """The partner serves its own scope again, then the peer is released (`dhcp-enable`) to serve its own."""
-        peer, partner = handover.peer, handover.partner
-        handover.handed_back = self.set_scopes(partner, handover.after, 'handback', peer)
+    def hand_back(self, handover: Handover) -> None:
+        """The partner serves its own scope again, then the peer is released (`dhcp-enable`) to serve its own; what
+        is done already is not sent again (`handover.handed_back`, `handover.held` say what is left)."""
+        peer = handover.peer
+        if not handover.handed_back:
+            handover.handed_back = self.set_scopes(handover.partner, handover.after, 'handback', peer)
         if not handover.held:
-            return handover.handed_back
+            return
         started = time.monotonic()
         try:
             text = peer.client.command('dhcp-enable').text
         except KeaError as exc:
             self.record(peer, 'release', False, f'dhcp-enable: {exc}', started)
-            return False
+            return
         handover.held = False
         self.record(peer, 'release', True, text or 'answers again', started)
-        return handover.handed_back
 
     def wait_serving(self, peer: PeerState) -> bool:
         """Poll the restarted peer closely until it has left `waiting` and `syncing` (False when it has not within
@@ -539,15 +540,12 @@ class _Rollout:
             if handover.handed_back and self.set_scopes(partner, during, 'handover', peer):
                 handover.handed_back = False  # the rollback reloads the peer again: its partner serves meanwhile
             self.rollback(peer, None if handover.handed_back else handover)
-        if not handover.handed_back:
-            if not ok and not peer.recovered:
-                # Its clients have nobody else: the partner keeps serving them (it also would in partner-down).
-                text = f'{partner.name} keeps serving {", ".join(during)}: {peer.name} did not recover'
-                self.record(peer, 'handback', False, text, time.monotonic())
-                return False
-            self.hand_back(handover)
-        elif handover.held:
-            self.hand_back(handover)
+        if not handover.handed_back and not ok and not peer.recovered:
+            # Its clients have nobody else: the partner keeps serving them (it also would in partner-down).
+            text = f'{partner.name} keeps serving {", ".join(during)}: {peer.name} did not recover'
+            self.record(peer, 'handback', False, text, time.monotonic())
+            return False
+        self.hand_back(handover)  # what is left of it, if anything
         resumed = self.set_scopes(peer, [peer.name], 'resume', peer)
         if ok and not (resumed and handover.handed_back and not handover.held):
             failed = next(s for s in reversed(peer.report.steps) if not s.ok)

@@ -165,13 +165,34 @@ def _scopes_argument(scopes: Sequence[str], server_name: str | None) -> dict[str
 # --- clients ------------------------------------------------------------------------------------------------
 
 
+class _SentTrace:
+    """An httpcore trace that calls `on_sent` once, when a request's body has been written."""
+
+    def __init__(self, on_sent: Callable[[], None]) -> None:
+        self.on_sent: Callable[[], None] | None = on_sent
+
+    def __call__(self, event: str, info: Mapping[str, Any]) -> None:
+        if event == 'http11.send_request_body.complete' and self.on_sent is not None:
+            on_sent, self.on_sent = self.on_sent, None
+            on_sent()
+
+
 class KeaClient:
     """Synchronous client of one endpoint (a context manager). `transport`: an httpx transport to use instead
-    of the network (tests of errors real Kea cannot produce)."""
+    of the network (tests of errors real Kea cannot produce). `on_sent`: called once, when the first request has
+    been written to the connection (a thread that asks Kea while another renders a page tells it that the
+    request is on its way)."""
 
-    def __init__(self, endpoint: Endpoint, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self._http = httpx.Client(transport=transport, **_client_options(endpoint))
+        self._extensions = {'trace': _SentTrace(on_sent)} if on_sent is not None else None
 
     def __repr__(self) -> str:
         return f'<KeaClient {self.endpoint.url} service={self.endpoint.service}>'
@@ -192,7 +213,7 @@ class KeaClient:
         """Send a command and return every answer (one per service), whatever their results."""
         body = _body(self.endpoint, command, arguments)
         try:
-            response = self._http.post(self.endpoint.url, json=body)
+            response = self._http.post(self.endpoint.url, json=body, extensions=self._extensions)
         except (httpx.HTTPError, OSError) as exc:  # httpcore lets some ssl.SSLError through unmapped
             error = transport_error(self.endpoint, command, exc)
             if self.endpoint.tls and broken_after_connect(error, exc):

@@ -20,9 +20,32 @@ if TYPE_CHECKING:
     from ..models import KeaServer
 
 __all__ = (
+    'ENDPOINT_FIELDS',
     'EndpointError',
     'server_endpoint',
     'server_endpoints',
+)
+
+
+#: The KeaServer fields `server_endpoint` reads (with the name and family): a query that only needs endpoints loads
+#: these (`.only(*ENDPOINT_FIELDS)`, with `address` selected), and still makes no other query.
+ENDPOINT_FIELDS = (
+    'id',
+    'name',
+    'family',
+    'address__address',
+    'control_kind',
+    'control_host',
+    'control_port',
+    'control_scheme',
+    'tls_verify',
+    'ca_file',
+    'cert_file',
+    'key_file',
+    'username',
+    '_password',
+    'password_ref',
+    '_password_destination',
 )
 
 

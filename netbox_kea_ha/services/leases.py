@@ -28,7 +28,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from ..kea.exceptions import KeaError, KeaServerOffline, KeaTimeout, KeaUnreacha
 from ..kea.leases import Lease, LeaseKey, LeasePage, SubnetStats, subnet_page_start
 from ..kea.pool_use import PoolCounter, PoolStats, pool_ranges
 from ..plugin_settings import get_setting
-from .endpoints import EndpointError, server_endpoint
+from .endpoints import ENDPOINT_FIELDS, EndpointError, server_endpoint
 
 if TYPE_CHECKING:
     from ..models import HARelationship, KeaServer
@@ -52,6 +52,7 @@ __all__ = (
     'LeaseDeletion',
     'LeaseDifference',
     'LeaseExport',
+    'LeaseFetch',
     'LeaseLookupError',
     'LeaseSearch',
     'SubnetPage',
@@ -60,6 +61,7 @@ __all__ = (
     'export_file',
     'export_leases',
     'family_of',
+    'lease_family',
     'lease_sources',
     'normalise_value',
     'prepare_search',
@@ -87,6 +89,24 @@ _ROLE_ORDER = {'primary': 0, 'secondary': 1, 'standby': 2, 'backup': 3}
 _HEX = re.compile(r'^[0-9a-f]+$')
 
 type Target = HARelationship | KeaServer
+#: Called once the (first) request of a look-up is on its way to Kea.
+type OnSent = Callable[[], None] | None
+
+
+class LeaseFetch[T](Protocol):
+    """The Kea half of a look-up (what `prepare_search` and the like return): touches no database, so it may run in
+    another thread. `on_sent` is called once its (first) request is on its way: a view rendering the page meanwhile
+    waits for that, so that the two threads do not take turns at the interpreter lock before Kea is even asked."""
+
+    def __call__(self, on_sent: OnSent = None) -> T:
+        """Ask Kea; LeaseLookupError when no server answers."""
+        ...
+
+
+def _asking(on_sent: OnSent) -> None:
+    """For look-ups that ask several servers at once (an event loop, no per-request signal): say so at once."""
+    if on_sent is not None:
+        on_sent()
 
 
 class LeaseLookupError(Exception):
@@ -192,23 +212,29 @@ def family_of(target: Target) -> int:
     return 6 if peer is not None and peer.server.family == 'dhcp6' else 4
 
 
-def _family(target: Target, servers: Sequence[KeaServer]) -> int:
-    """`family_of` from servers already read (saves a query)."""
+def lease_family(target: Target, servers: Sequence[KeaServer]) -> int:
+    """`family_of` from the servers `lease_sources(target)` read (saves a query)."""
     return 6 if servers and servers[0].family == 'dhcp6' else 4 if servers else family_of(target)
 
 
 def lease_sources(target: Target) -> list[KeaServer]:
     """The servers to ask, in order: a server itself; a relationship's peers last seen reachable first, then by
-    role (primary, secondary, standby, backup), then by id."""
+    role (primary, secondary, standby, backup), then by id. One query, of the fields an endpoint needs only (a
+    look-up is waited for: the whole rows of peers, servers and addresses cost a millisecond more)."""
+    from django.db.models import F
+
     from ..models import KeaServer
 
     if isinstance(target, KeaServer):
         return [target]
-    peers = sorted(
-        target.peers.select_related('server__address').order_by(),
-        key=lambda p: (p.reachable is False, _ROLE_ORDER.get(p.role, 9), p.pk),
+    servers = (
+        KeaServer.objects.filter(ha_peers__relationship=target)
+        .select_related('address')
+        .only(*ENDPOINT_FIELDS)
+        .annotate(peer_id=F('ha_peers__pk'), peer_role=F('ha_peers__role'), peer_reachable=F('ha_peers__reachable'))
+        .order_by()
     )
-    return [peer.server for peer in peers]
+    return sorted(servers, key=lambda s: (s.peer_reachable is False, _ROLE_ORDER.get(s.peer_role, 9), s.peer_id))
 
 
 def _timeout(timeout: float | None) -> float:
@@ -246,7 +272,11 @@ def _sources(servers: Iterable[KeaServer], timeout: float) -> list[_Source]:
 
 
 def _ask_now[T](
-    sources: Sequence[_Source], call: Callable[[KeaClient], T], timeout: float, answered: _Answered
+    sources: Sequence[_Source],
+    call: Callable[[KeaClient], T],
+    timeout: float,
+    answered: _Answered,
+    on_sent: OnSent = None,
 ) -> tuple[KeaServer, T] | None:
     """`_ask` without an event loop (one server at a time anyway): the usual look-up, one round trip. Touches no
     database (the endpoints are built before), so it may run in another thread."""
@@ -255,7 +285,7 @@ def _ask_now[T](
             answered.unanswered.append(str(endpoint))
             continue
         try:
-            with KeaClient(endpoint) as kea:
+            with KeaClient(endpoint, on_sent=on_sent) as kea:
                 value = call(kea)
         except KeaError as exc:
             answered.unanswered.append(_reason(server, exc, timeout))
@@ -354,32 +384,34 @@ def prepare_search(
     compare: bool = False,
     limit: int = DEFAULT_PAGE_SIZE,
     timeout: float | None = None,
-) -> Callable[[], LeaseSearch]:
+    servers: Sequence[KeaServer] | None = None,
+) -> LeaseFetch[LeaseSearch]:
     """`search_leases` in two halves: the checks and the database reads now (ValueError here), the Kea requests in
     the function returned (LeaseLookupError there). That function touches no database: a view may run it in
-    another thread while it renders the page."""
-    found_servers = lease_sources(target)
-    family = _family(target, found_servers)
+    another thread while it renders the page. `servers`: what `lease_sources(target)` returned, if already read."""
+    found_servers = lease_sources(target) if servers is None else servers
+    family = lease_family(target, found_servers)
     if key not in SEARCH_KEYS[family]:
         raise ValueError(f'DHCPv{family} leases are searched by {", ".join(SEARCH_KEYS[family])}, not {key!r}')
     value = normalise_value(key, value, family)
     limit = _limit(limit)
     seconds = _timeout(timeout)
-    servers = _sources(found_servers, seconds)
+    sources = _sources(found_servers, seconds)
 
-    def now() -> LeaseSearch:
+    def now(on_sent: OnSent = None) -> LeaseSearch:
         search = LeaseSearch(key=key, value=value)
-        found_now = _ask_now(servers, lambda kea: _find_now(kea, key, value, family, limit), seconds, search)
+        found_now = _ask_now(sources, lambda kea: _find_now(kea, key, value, family, limit), seconds, search, on_sent)
         if found_now is None:
             raise _none_answered(target, search)
         search.leases = found_now[1]
         return search
 
-    def compared() -> LeaseSearch:
+    def compared(on_sent: OnSent = None) -> LeaseSearch:
+        _asking(on_sent)
         search = LeaseSearch(key=key, value=value)
         fetch = lambda kea: _find(kea, key, value, family, limit)  # noqa: E731
         cut = limit if key == 'subnet' else None
-        search.leases = _ask_and_compare(target, servers, fetch, lambda leases: leases, search, cut, seconds)
+        search.leases = _ask_and_compare(target, sources, fetch, lambda leases: leases, search, cut, seconds)
         return search
 
     return compared if compare else now
@@ -498,10 +530,11 @@ def prepare_subnet_page(
     limit: int = DEFAULT_PAGE_SIZE,
     compare: bool = False,
     timeout: float | None = None,
-) -> Callable[[], SubnetPage]:
+    servers: Sequence[KeaServer] | None = None,
+) -> LeaseFetch[SubnetPage]:
     """`subnet_page` in two halves, as `prepare_search`."""
-    found_servers = lease_sources(target)
-    family = _family(target, found_servers)
+    found_servers = lease_sources(target) if servers is None else servers
+    family = lease_family(target, found_servers)
     prefix = normalise_value('subnet', prefix, family)
     if start is not None:
         start = normalise_value('ip-address', start, family)
@@ -512,18 +545,18 @@ def prepare_subnet_page(
     sources = _sources(found_servers, seconds)
     network = ipaddress.ip_network(prefix)
 
-    def now() -> SubnetPage:
+    def now(on_sent: OnSent = None) -> SubnetPage:
         result = SubnetPage(prefix=prefix, limit=limit)
         first = start if start is not None else subnet_page_start(prefix)
-        found_now = _ask_now(
-            sources, lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network), seconds, result
-        )
+        page = lambda kea: _cut(kea.lease_get_page(first, limit, family=family), network)  # noqa: E731
+        found_now = _ask_now(sources, page, seconds, result, on_sent)
         if found_now is None:
             raise _none_answered(target, result)
         result.leases, result.next_from = found_now[1].leases, found_now[1].next_from
         return result
 
-    def compared() -> SubnetPage:
+    def compared(on_sent: OnSent = None) -> SubnetPage:
+        _asking(on_sent)
         result = SubnetPage(prefix=prefix, limit=limit)
         fetch = lambda kea: _subnet_page(kea, prefix, start, limit, family)  # noqa: E731
         page = _ask_and_compare(target, sources, fetch, lambda page: page.leases, result, limit, seconds)
@@ -643,7 +676,7 @@ def export_leases(
     from ..tables.leases import leases_csv_writer
 
     servers = lease_sources(target)
-    family = _family(target, servers)
+    family = lease_family(target, servers)
     network = ipaddress.ip_network(normalise_value('subnet', prefix, family)) if prefix else None
     result = LeaseExport(prefix=str(network) if network else None)
     seconds = float(get_setting('request_timeout'))
@@ -772,13 +805,17 @@ def utilisation(target: Target, *, count_pages: int = 1, timeout: float | None =
 
 
 def prepare_utilisation(
-    target: Target, *, count_pages: int = 1, timeout: float | None = None
-) -> Callable[[], Utilisation]:
+    target: Target,
+    *,
+    count_pages: int = 1,
+    timeout: float | None = None,
+    servers: Sequence[KeaServer] | None = None,
+) -> LeaseFetch[Utilisation]:
     """`utilisation` in two halves, as `prepare_search`."""
-    servers = lease_sources(target)
-    family = _family(target, servers)
+    found_servers = lease_sources(target) if servers is None else servers
+    family = lease_family(target, found_servers)
     seconds = _timeout(timeout)
-    sources = _sources(servers, seconds)
+    sources = _sources(found_servers, seconds)
 
     def read(kea: KeaClient) -> tuple[tuple[SubnetStats, ...], str, bool, tuple[PoolStats, ...]]:
         pools = PoolCounter(pool_ranges(kea.config_get().config))
@@ -790,9 +827,9 @@ def prepare_utilisation(
         _count_pools(kea, family, count_pages, pools)
         return stats, 'stat_cmds', True, pools.stats()
 
-    def now() -> Utilisation:
+    def now(on_sent: OnSent = None) -> Utilisation:
         result = Utilisation()
-        found = _ask_now(sources, read, seconds, result)
+        found = _ask_now(sources, read, seconds, result, on_sent)
         if found is None:
             raise _none_answered(target, result)
         result.subnets, result.method, result.complete, result.pools = found[1]

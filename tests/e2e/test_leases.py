@@ -19,9 +19,12 @@ from kealab import KeaLab
 from kealab.configs import FAST_HA_PARAMETERS
 from kealab.netns import NetnsDhcpLab, available
 from netbox_kea_ha.models import HAPeer, HARelationship, KeaServer
+from netbox_kea_ha.services.endpoints import server_endpoint
 from netbox_kea_ha.services.leases import (
     LeaseLookupError,
     delete_lease,
+    lease_sources,
+    prepare_search,
     search_leases,
     subnet_page,
     utilisation,
@@ -528,6 +531,34 @@ def test_a_stopped_server_the_other_answers_both_down_a_clear_message(kea_lab, n
     assert response.status_code == 503 and 'No Kea server of leases answered' in response.json()['detail']
     password = pair[0].credentials[1]
     assert password not in response.content.decode()
+
+
+def test_the_servers_to_ask_come_in_one_query_with_what_their_endpoints_need(kea_lab, netbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pair = kea_lab.load_balancing(auth=True, parameters=FAST_HA_PARAMETERS, wait=True)
+    for server in pair:
+        add_lease(server, '192.0.2.62', 62)
+    relationship = relationship_for(netbox, pair)
+    relationship.peers.filter(role='primary').update(reachable=False)  # last seen unreachable: asked last
+
+    with CaptureQueriesContext(connection) as queries:
+        servers = lease_sources(relationship)
+        endpoints = [server_endpoint(server) for server in servers]
+        fetch = prepare_search(relationship, 'ip-address', '192.0.2.62', servers=servers)
+
+    # One query: the endpoints (control host from the address, user, password) read nothing more, nor does the
+    # search given the servers; what they built is what whole rows give.
+    assert len(queries) == 1, [query['sql'] for query in queries]
+    assert [server.name for server in servers] == ['kea-2', 'kea-1']
+    assert endpoints == [server_endpoint(KeaServer.objects.get(pk=server.pk)) for server in servers]
+    assert endpoints[0].password == pair[1].credentials[1]
+    sent = []
+    with CaptureQueriesContext(connection) as queries:
+        found = fetch(on_sent=lambda: sent.append(True))
+    assert not queries and sent == [True]  # the Kea half: no database; told once its request was on its way
+    assert found.source == 'kea-2' and found.leases[0].hw_address == '0a:00:00:00:00:3e' and not found.unanswered
 
 
 def test_a_server_that_hangs_is_named_with_the_bound(kea_lab, netbox):

@@ -10,6 +10,7 @@ from netbox_kea_ha.kea.exceptions import (
     KeaCommandFailed,
     KeaEmpty,
     KeaServerOffline,
+    KeaUnreachable,
     KeaUnsupported,
 )
 from netbox_kea_ha.kea.ha import HAMode, HARole, HAState, KeaVersion
@@ -150,6 +151,19 @@ def test_empty_result(lb_pair):
         assert (info.value.result, info.value.text) == (3, 'Lease not found.')
         answer = kea.command('lease4-get', {'ip-address': '192.0.2.250'}, empty_ok=True)
     assert answer == Answer(3, 'Lease not found.', None)
+
+
+def test_on_sent_is_called_once_the_first_request_is_written(lb_pair):
+    sent = []
+    with KeaClient(lb_pair[0].endpoint(), on_sent=lambda: sent.append(True)) as kea:
+        assert kea.version_get()
+        assert kea.status_get()
+    assert sent == [True]
+    # Nothing listens there: no request is written, on_sent is not called.
+    closed = dataclasses.replace(lb_pair[0].endpoint(), url='http://127.0.0.1:9/')
+    with KeaClient(closed, on_sent=lambda: sent.append(False)) as kea, pytest.raises(KeaUnreachable):
+        kea.version_get()
+    assert sent == [True]
 
 
 def test_command_failure_keeps_keas_text(lb_pair):

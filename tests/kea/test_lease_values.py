@@ -73,3 +73,55 @@ def test_search_values_are_normalised(key, typed, sent):
 def test_bad_search_values_say_why(key, typed, message):
     with pytest.raises(ValueError, match=message):
         normalise_value(key, typed, 4)
+
+
+def test_every_field_of_kea_leases_lands_where_it_belongs():
+    # from_kea passes its values by position (a page builds 1,000 leases): a field out of order would show here.
+    v4 = {
+        'ip-address': '192.0.2.10',
+        'subnet-id': 7,
+        'hw-address': '0a:00:00:00:00:01',
+        'client-id': '01:0a:00:00:00:00:01',
+        'hostname': 'a.example.org',
+        'state': 2,
+        'cltt': 1_800_000_000,
+        'valid-lft': 3600,
+        'fqdn-fwd': True,
+        'fqdn-rev': False,
+        'user-context': {'site': 'x'},
+    }
+    assert Lease.from_kea(4, v4) == Lease(
+        family=4,
+        ip_address='192.0.2.10',
+        subnet_id=7,
+        hw_address='0a:00:00:00:00:01',
+        client_id='01:0a:00:00:00:00:01',
+        hostname='a.example.org',
+        state=2,
+        cltt=1_800_000_000,
+        valid_lft=3600,
+        fqdn_fwd=True,
+        fqdn_rev=False,
+    )
+    assert Lease.from_kea(4, v4).user_context == {'site': 'x'}
+    v6 = {
+        'ip-address': '2001:db8::',
+        'duid': '00:01:02',
+        'iaid': 9,
+        'preferred-lft': 1800,
+        'type': 'IA_PD',
+        'prefix-len': 56,
+        'state': 0,
+        'hostname': '',
+        'subnet-id': True,
+    }
+    lease = Lease.from_kea(6, v6)
+    assert (lease.duid, lease.iaid, lease.preferred_lft, lease.type, lease.prefix_len) == (
+        '00:01:02',
+        9,
+        1800,
+        'IA_PD',
+        56,
+    )
+    # Kea's empty text is "none", and a flag is not a number.
+    assert lease.hostname is None and lease.subnet_id is None and lease.client == '00:01:02'

@@ -12,8 +12,10 @@ transaction that is rolled back), then prints the median wall time of:
   `subnet_page`, the Leases tab rendered by Django, and the next page or a sort as htmx asks for it (the results
   only) (target: 1.5x), with NetBox's own relationship page for reference (what any NetBox page costs).
 
-Twice: straight to the Control Agent over loopback (no latency: the figures are CPU on the machine's shared cores),
-and through a delay proxy that adds `--rtt` ms per round trip (default 20), like a network between NetBox and Kea.
+Each round calls every one of them once, in turn (medians of interleaved rounds: drift on the shared cores falls on
+all the figures alike). Twice: straight to the Control Agent over loopback (no latency: the figures are CPU on the
+machine's shared cores), and through a delay proxy that adds `--rtt` ms per round trip (default 20), like a network
+between NetBox and Kea.
 
 Uses the test database that `pytest tests/netbox` builds (KEA_HA_TEST_DB names another). Prints figures; asserts
 nothing. A small run proves it works: `python bench/leases.py --leases 2000 --rounds 3`.
@@ -32,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _netbox import ROOT, DelayProxy, django_setup, netbox_lab, rolled_back  # noqa: E402
-from _timing import median_time  # noqa: E402
+from _timing import interleaved_medians  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -121,26 +123,28 @@ def measure(args, where, relationship, web, target):
 
     for warm in (plugin_search, rest_search, plugin_page, rendered_page, partial_page, netbox_page):
         warm()
-    figures = {}
     with httpx.Client(timeout=60, trust_env=False) as client:
         url = f'http://{host}:{port}/'
-        figures['mac kept'] = median_time(lambda: client.post(url, json=by_mac), args.rounds)
-        figures['page kept'] = median_time(lambda: client.post(url, json=page), args.rounds)
-    figures['mac kea'] = median_time(lambda: fresh(by_mac), args.rounds)
-    figures['mac plugin'] = median_time(plugin_search, args.rounds)
-    figures['mac rest'] = median_time(rest_search, args.rounds)
-    figures['page kea'] = median_time(lambda: fresh(page), args.rounds)
-    figures['page plugin'] = median_time(plugin_page, args.rounds)
-    figures['page rendered'] = median_time(rendered_page, args.rounds)
-    figures['page partial'] = median_time(partial_page, args.rounds)
-    figures['netbox page'] = median_time(netbox_page, args.rounds)
+        calls = {
+            'mac kept': lambda: client.post(url, json=by_mac),
+            'mac kea': lambda: fresh(by_mac),
+            'mac plugin': plugin_search,
+            'mac rest': rest_search,
+            'page kept': lambda: client.post(url, json=page),
+            'page kea': lambda: fresh(page),
+            'page plugin': plugin_page,
+            'page rendered': rendered_page,
+            'page partial': partial_page,
+            'netbox page': netbox_page,
+        }
+        figures = interleaved_medians(calls, args.rounds)
     return figures
 
 
 def show(label, args, f):
     """Print one set of figures."""
     print(label)
-    print(f'  search by MAC over {args.leases} leases (median of {args.rounds}):')
+    print(f'  search by MAC over {args.leases} leases (median of {args.rounds} interleaved rounds):')
     line(
         'Kea lease4-get-by-hw-address, new connection', f['mac kea'], note=f'kept-alive: {f["mac kept"] * 1000:.2f} ms'
     )

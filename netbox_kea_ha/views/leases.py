@@ -8,6 +8,7 @@ the object (and `view`); the delete needs `delete_lease` on the relationship. No
 errors name servers and reasons only.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
@@ -41,7 +42,8 @@ from ..services.leases import (
     LeaseLookupError,
     delete_lease,
     export_file,
-    family_of,
+    lease_family,
+    lease_sources,
     prepare_search,
     prepare_subnet_page,
     prepare_utilisation,
@@ -62,6 +64,9 @@ __all__ = (
 WHO_HOLDS_MAX = 16
 #: Threads that ask Kea while the tab around the answer is rendered (the Kea half of a look-up touches no database).
 _ASKING = ThreadPoolExecutor(max_workers=8, thread_name_prefix='kea-ha-leases')
+#: How long the tab waits for its request to Kea to be sent before it renders the page (a connection that takes
+#: longer is waited for with the rest of the answer).
+SEND_WAIT = 0.25
 RESULTS_TEMPLATE = 'netbox_kea_ha/inc/leases_results.html'
 
 _KEY_LABELS = {
@@ -92,34 +97,53 @@ class _LeasesTab(generic.ObjectView):
         return f'netbox_kea_ha.leases_{self.queryset.model._meta.model_name}'
 
     def get(self, request, **kwargs):
-        """The tab (or `?export=csv`: the page shown, as CSV). On the whole tab, Kea is asked in another thread while
-        NetBox renders the page around the results, which wait for the answer where they stand (`{{ results }}`)."""
+        """The tab (or `?export=csv`: the page shown, as CSV). On the whole tab, Kea is asked in another thread as
+        soon as the servers are read, while NetBox renders the page around the results, which wait for the answer
+        where they stand (`{{ results }}`). (Rendering the whole page first and the results after costs more: the
+        thread reading Kea's answer then waits for the interpreter lock at every read.)"""
         instance = get_object_or_404(self.queryset.restrict(request.user, 'view'), **kwargs)
         context = self.leases_context(request, instance)
         fetch = context.pop('fetch')
         export, partial = request.GET.get('export') == 'csv', htmx_partial(request)
-        if fetch is not None and (export or partial):
-            self.answer(request, instance, context, fetch)
-            fetch = None
-        if export and context['leases'] is not None:
-            response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
-            response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
-            return response
-        if partial:
-            # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
-            return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
-        answer = _ASKING.submit(fetch).result if fetch is not None else None
+        if export or partial:
+            if fetch is not None:
+                self.answer(request, instance, context, fetch)
+                fetch = None
+            if export and context['leases'] is not None:
+                response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
+                response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
+                return response
+            if partial:
+                # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
+                return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
+        answer = self.ask(fetch) if fetch is not None else None
+        context |= self.page_context(request, instance)
         context['results'] = lazy(lambda: self.results(request, instance, context, answer), SafeString)()
         actions = self.get_permitted_actions(request.user, model=instance)
         return render(
             request, self.get_template_name(), {'object': instance, 'actions': actions, 'tab': self.tab, **context}
         )
 
+    @staticmethod
+    def ask(fetch):
+        """Start `fetch` in another thread; once its request is on its way (at most SEND_WAIT seconds), the function
+        that waits for its answer. Rendering meanwhile would slow the request down: the two threads would take turns
+        at the interpreter lock for every step of the connection."""
+        sent = threading.Event()
+        asking = _ASKING.submit(fetch, on_sent=sent.set)
+        asking.add_done_callback(lambda _: sent.set())
+        sent.wait(SEND_WAIT)
+        return asking.result
+
     def results(self, request, instance, context, answer):
         """The results part, once `answer()` (the look-up's Kea half, if any is left) has answered."""
         if answer is not None:
             self.answer(request, instance, context, answer)
         return render_to_string(RESULTS_TEMPLATE, {'object': instance, **context}, request)
+
+    def page_context(self, request, instance):
+        """What the whole tab shows besides the search and its results (asked for after Kea is)."""
+        return {}
 
     def deletes(self, request, instance):
         """The delete view's URL when the user may delete this object's leases, else None."""
@@ -128,7 +152,8 @@ class _LeasesTab(generic.ObjectView):
     def leases_context(self, request, instance):
         """What the template shows: the form's values, errors, and `fetch`: the Kea half of the look-up (search,
         page or utilisation; None after a bad value), which `answer` turns into the results."""
-        family = family_of(instance)
+        servers = lease_sources(instance)
+        family = lease_family(instance, servers)
         params = request.GET
         key = params.get('key') or 'ip-address'
         value = (params.get('q') or '').strip()
@@ -155,11 +180,15 @@ class _LeasesTab(generic.ObjectView):
         try:
             if value and key == 'subnet':
                 start = params.get('from') or None
-                context['fetch'] = prepare_subnet_page(instance, value, start=start, limit=per_page, compare=compare)
+                context['fetch'] = prepare_subnet_page(
+                    instance, value, start=start, limit=per_page, compare=compare, servers=servers
+                )
             elif value:
-                context['fetch'] = prepare_search(instance, key, value, compare=compare, limit=per_page)
+                context['fetch'] = prepare_search(
+                    instance, key, value, compare=compare, limit=per_page, servers=servers
+                )
             else:
-                context['fetch'] = prepare_utilisation(instance)
+                context['fetch'] = prepare_utilisation(instance, servers=servers)
         except ValueError as exc:
             context['error'] = str(exc)
         return context
@@ -208,21 +237,20 @@ class HARelationshipLeasesView(_LeasesTab):
             return delete_url(instance)
         return None
 
-    def leases_context(self, request, instance):
-        """The tab's context, and the last completed exports of this relationship (their download links)."""
+    def page_context(self, request, instance):
+        """The last completed exports of this relationship (their download links)."""
         from django.contrib.contenttypes.models import ContentType
 
         from core.choices import JobStatusChoices
         from core.models import Job
 
-        context = super().leases_context(request, instance)
-        context['exports'] = Job.objects.filter(
+        exports = Job.objects.filter(
             object_type=ContentType.objects.get_for_model(HARelationship),
             object_id=instance.pk,
             name=EXPORT_JOB_NAME,
             status=JobStatusChoices.STATUS_COMPLETED,
         ).order_by('-completed')[:5]
-        return context
+        return {'exports': exports}
 
 
 @register_model_view(KeaServer, 'leases', path='leases')

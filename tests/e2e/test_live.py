@@ -479,8 +479,8 @@ def _screenshot(driver, name: str) -> Path:
 
 
 def test_pages_in_a_real_browser(flow, live_netbox, browser):
-    """Log in with headless Chromium and open the relationship page, the device's Kea HA tab, the plan result and a
-    snapshot's diff: each shows what the flow did, and no page holds the Kea password."""
+    """Log in with headless Chromium and open the relationship page, the device's Kea HA tab, the plan result, a
+    snapshot's diff and the Leases tab: each shows what the flow did, and no page holds the Kea password."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -513,6 +513,11 @@ def test_pages_in_a_real_browser(flow, live_netbox, browser):
             ['Plan', 'what a sync would change', 'max-response-delay', '3000', '4000', 'server3'],
         ),
         'snapshot-diff': (f'/plugins/kea-ha/snapshots/{snapshot}/', ['kea-2', 'max-response-delay', '3000', '4000']),
+        # Kea is asked in another thread while the page renders; the answer stands where the results go.
+        'leases-tab': (
+            f'/plugins/kea-ha/relationships/{relationship.id}/leases/',
+            ['Search leases', 'Answered by kea-', 'Utilisation per subnet', 'Utilisation per pool'],
+        ),
     }
     for name, (path, expected) in pages.items():
         browser.get(f'{base}{path}')
@@ -523,6 +528,9 @@ def test_pages_in_a_real_browser(flow, live_netbox, browser):
         for password in flow.passwords:
             assert password not in browser.page_source, name
         assert _screenshot(browser, name).stat().st_size > 10_000
+    # The last page, the Leases tab: Kea's answer stands in the results part, below the search form.
+    results = browser.find_element(By.ID, 'kea-ha-leases-results').text
+    assert 'Answered by kea-' in results and 'Search leases' not in results, results[:1000]
 
 
 def test_leases_from_the_command_line(flow, live_netbox):

@@ -181,7 +181,7 @@ class KeaClient:
     """Synchronous client of one endpoint (a context manager). `transport`: an httpx transport to use instead
     of the network (tests of errors real Kea cannot produce). `on_sent`: called once, when the first request has
     been written to the connection (a thread that asks Kea while another renders a page tells it that the
-    request is on its way)."""
+    request is on its way); it runs inside the HTTP client and must not raise."""
 
     def __init__(
         self,

@@ -118,7 +118,8 @@ class Lease:
     """One lease as Kea holds it. `expires` is `cltt + valid-lft` (None when Kea did not say).
 
     Not frozen: a page holds up to 1,000 leases, and a frozen dataclass's `__init__` (one `object.__setattr__` per
-    field) made reading a page 3.5 times as costly (bench/leases.py). Treat a lease as a value all the same."""
+    field) made reading a page 3.5 times as costly (bench/leases.py). Treat a lease as a value all the same (it is
+    not hashable: key leases by their address)."""
 
     family: int
     ip_address: str

@@ -95,8 +95,9 @@ type OnSent = Callable[[], None] | None
 
 class LeaseFetch[T](Protocol):
     """The Kea half of a look-up (what `prepare_search` and the like return): touches no database, so it may run in
-    another thread. `on_sent` is called once its (first) request is on its way: a view rendering the page meanwhile
-    waits for that, so that the two threads do not take turns at the interpreter lock before Kea is even asked."""
+    another thread. `on_sent` is called once its (first) request is on its way (a comparison, which asks several
+    servers at once, calls it at its start): a view rendering the page meanwhile waits for that, so that the two
+    threads do not take turns at the interpreter lock before Kea is even asked."""
 
     def __call__(self, on_sent: OnSent = None) -> T:
         """Ask Kea; LeaseLookupError when no server answers."""
@@ -603,10 +604,11 @@ def delete_lease(
     """Delete the lease of `address` on every peer of the relationship (HA does not replicate lease_cmds
     changes), concurrently; journal what each server answered on the relationship. LeaseLookupError when no
     server answered (nothing recorded then)."""
-    family = family_of(relationship)
+    found_servers = lease_sources(relationship)
+    family = lease_family(relationship, found_servers)
     address = normalise_value('ip-address', address, family)
     seconds = _timeout(timeout)
-    servers = _sources(lease_sources(relationship), seconds)
+    servers = _sources(found_servers, seconds)
     deletion = LeaseDeletion(ip_address=address)
 
     async def one(server: _Source) -> str:

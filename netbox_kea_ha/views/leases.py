@@ -99,8 +99,8 @@ class _LeasesTab(generic.ObjectView):
     def get(self, request, **kwargs):
         """The tab (or `?export=csv`: the page shown, as CSV). On the whole tab, Kea is asked in another thread as
         soon as the servers are read, while NetBox renders the page around the results, which wait for the answer
-        where they stand (`{{ results }}`). (Rendering the whole page first and the results after costs more: the
-        thread reading Kea's answer then waits for the interpreter lock at every read.)"""
+        where they stand (`{{ results }}`). (Rendering the whole page first and putting the results in afterwards
+        measured the same: the thread reading Kea's answer then waits for the interpreter lock at its reads.)"""
         instance = get_object_or_404(self.queryset.restrict(request.user, 'view'), **kwargs)
         context = self.leases_context(request, instance)
         fetch = context.pop('fetch')

@@ -60,7 +60,6 @@ __all__ = (
     'delete_lease',
     'export_file',
     'export_leases',
-    'family_of',
     'lease_family',
     'lease_sources',
     'normalise_value',
@@ -203,19 +202,15 @@ class LeaseDeletion(_Answered):
 # --- targets and servers ---------------------------------------------------------------------------------------
 
 
-def family_of(target: Target) -> int:
-    """4 or 6: the DHCP family of a server, or of a relationship's servers."""
-    from ..models import KeaServer
-
-    if isinstance(target, KeaServer):
-        return 6 if target.family == 'dhcp6' else 4
-    peer = target.peers.select_related('server').first()
-    return 6 if peer is not None and peer.server.family == 'dhcp6' else 4
+def lease_family(servers: Sequence[KeaServer]) -> int:
+    """4 or 6: the DHCP family of the servers `lease_sources` gave (4 when there are none: nothing is asked then)."""
+    return 6 if servers and servers[0].family == 'dhcp6' else 4
 
 
-def lease_family(target: Target, servers: Sequence[KeaServer]) -> int:
-    """`family_of` from the servers `lease_sources(target)` read (saves a query)."""
-    return 6 if servers and servers[0].family == 'dhcp6' else 4 if servers else family_of(target)
+def _read(target: Target, servers: Sequence[KeaServer] | None) -> tuple[Sequence[KeaServer], int]:
+    """The servers to ask (`servers`, when the caller read them already) and their family."""
+    found = lease_sources(target) if servers is None else servers
+    return found, lease_family(found)
 
 
 def lease_sources(target: Target) -> list[KeaServer]:
@@ -390,8 +385,7 @@ def prepare_search(
     """`search_leases` in two halves: the checks and the database reads now (ValueError here), the Kea requests in
     the function returned (LeaseLookupError there). That function touches no database: a view may run it in
     another thread while it renders the page. `servers`: what `lease_sources(target)` returned, if already read."""
-    found_servers = lease_sources(target) if servers is None else servers
-    family = lease_family(target, found_servers)
+    found_servers, family = _read(target, servers)
     if key not in SEARCH_KEYS[family]:
         raise ValueError(f'DHCPv{family} leases are searched by {", ".join(SEARCH_KEYS[family])}, not {key!r}')
     value = normalise_value(key, value, family)
@@ -534,8 +528,7 @@ def prepare_subnet_page(
     servers: Sequence[KeaServer] | None = None,
 ) -> LeaseFetch[SubnetPage]:
     """`subnet_page` in two halves, as `prepare_search`."""
-    found_servers = lease_sources(target) if servers is None else servers
-    family = lease_family(target, found_servers)
+    found_servers, family = _read(target, servers)
     prefix = normalise_value('subnet', prefix, family)
     if start is not None:
         start = normalise_value('ip-address', start, family)
@@ -604,8 +597,7 @@ def delete_lease(
     """Delete the lease of `address` on every peer of the relationship (HA does not replicate lease_cmds
     changes), concurrently; journal what each server answered on the relationship. LeaseLookupError when no
     server answered (nothing recorded then)."""
-    found_servers = lease_sources(relationship)
-    family = lease_family(relationship, found_servers)
+    found_servers, family = _read(relationship, None)
     address = normalise_value('ip-address', address, family)
     seconds = _timeout(timeout)
     servers = _sources(found_servers, seconds)
@@ -677,8 +669,7 @@ def export_leases(
     one that did stops answering."""
     from ..tables.leases import leases_csv_writer
 
-    servers = lease_sources(target)
-    family = lease_family(target, servers)
+    servers, family = _read(target, None)
     network = ipaddress.ip_network(normalise_value('subnet', prefix, family)) if prefix else None
     result = LeaseExport(prefix=str(network) if network else None)
     seconds = float(get_setting('request_timeout'))
@@ -814,8 +805,7 @@ def prepare_utilisation(
     servers: Sequence[KeaServer] | None = None,
 ) -> LeaseFetch[Utilisation]:
     """`utilisation` in two halves, as `prepare_search`."""
-    found_servers = lease_sources(target) if servers is None else servers
-    family = lease_family(target, found_servers)
+    found_servers, family = _read(target, servers)
     seconds = _timeout(timeout)
     sources = _sources(found_servers, seconds)
 

@@ -105,17 +105,16 @@ class _LeasesTab(generic.ObjectView):
         context = self.leases_context(request, instance)
         fetch = context.pop('fetch')
         export, partial = request.GET.get('export') == 'csv', htmx_partial(request)
-        if export or partial:
-            if fetch is not None:
-                self.answer(request, instance, context, fetch)
-                fetch = None
-            if export and context['leases'] is not None:
-                response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
-                response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
-                return response
-            if partial:
-                # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
-                return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
+        if fetch is not None and (export or partial):
+            self.answer(request, instance, context, fetch)
+            fetch = None
+        if export and context['leases'] is not None:
+            response = HttpResponse(leases_csv(context['leases']), content_type='text/csv')
+            response['Content-Disposition'] = f'attachment; filename="leases-{instance.pk}.csv"'
+            return response
+        if partial:
+            # The next page or a sort (htmx): only the results; the tab around them is already on the screen.
+            return render(request, RESULTS_TEMPLATE, {'object': instance, **context})
         answer = self.ask(fetch) if fetch is not None else None
         context |= self.page_context(request, instance)
         context['results'] = lazy(lambda: self.results(request, instance, context, answer), SafeString)()
@@ -153,7 +152,7 @@ class _LeasesTab(generic.ObjectView):
         """What the template shows: the form's values, errors, and `fetch`: the Kea half of the look-up (search,
         page or utilisation; None after a bad value), which `answer` turns into the results."""
         servers = lease_sources(instance)
-        family = lease_family(instance, servers)
+        family = lease_family(servers)
         params = request.GET
         key = params.get('key') or 'ip-address'
         value = (params.get('q') or '').strip()

@@ -16,7 +16,7 @@ from .base import PASSWORD, make_peer, make_relationship, make_server
 from netbox_kea_ha.kea.leases import Lease
 from netbox_kea_ha.models import KeaServer
 from netbox_kea_ha.plugin_settings import validate_settings
-from netbox_kea_ha.services.endpoints import server_endpoint
+from netbox_kea_ha.services.endpoints import EndpointError, server_endpoint
 from netbox_kea_ha.services.leases import lease_family, lease_sources, prepare_search, prepare_subnet_page
 from netbox_kea_ha.tables.leases import LeaseTable, lease_rows, leases_csv
 
@@ -93,7 +93,7 @@ class LeaseSourcesTest(TestCase):
         with CaptureQueriesContext(connection) as queries:
             servers = lease_sources(relationship)
             endpoints = [server_endpoint(server) for server in servers]
-            family = lease_family(relationship, servers)
+            family = lease_family(servers)
             prepare_search(relationship, 'hw-address', '0a:00:00:00:00:01', servers=servers)
             prepare_subnet_page(relationship, '192.0.2.0/24', servers=servers)
 
@@ -119,6 +119,6 @@ class LeaseSourcesTest(TestCase):
         (narrow,) = lease_sources(relationship)
 
         self.assertIn('set for', str(narrow.secret_problem('password')))
-        with self.assertRaisesRegex(Exception, 'set it again') as raised:
+        with self.assertRaisesRegex(EndpointError, 'set it again') as raised:
             server_endpoint(narrow)
         self.assertNotIn(PASSWORD, str(raised.exception))
